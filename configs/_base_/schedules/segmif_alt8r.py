@@ -1,0 +1,77 @@
+# Paper §5: 8 rounds of 5k fusion + 10k segmentation iterations; Adam; fusion
+# lr 1e-4 poly-decayed to 1e-8; segmentation warm start at 1e-6 for 3k
+# iterations, then 8e-5 with poly decay. Scheduler begin/end count the
+# iterations of their own phase (PhaseParamSchedulerHook).
+num_rounds = 8
+fusion_iters = 5000
+seg_iters = 10000
+seg_warmup_iters = 3000
+
+train_cfg = dict(
+    type='AlternatingTrainLoop',
+    num_rounds=num_rounds,
+    phases=[
+        dict(phase='fusion', iters=fusion_iters),
+        dict(phase='seg', iters=seg_iters),
+    ])
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    constructor='SegMiFOptimWrapperConstructor',
+    fusion=dict(
+        type='OptimWrapper',
+        optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
+    seg=dict(
+        type='OptimWrapper',
+        optimizer=dict(
+            type='AdamW', lr=8e-5, betas=(0.9, 0.999), weight_decay=0.01),
+        paramwise_cfg=dict(
+            custom_keys=dict(
+                pos_block=dict(decay_mult=0.),
+                norm=dict(decay_mult=0.),
+                head=dict(lr_mult=10.)))))
+param_scheduler = dict(
+    fusion=[
+        dict(
+            type='PolyLR',
+            eta_min=1e-8,
+            power=1.0,
+            begin=0,
+            end=num_rounds * fusion_iters,
+            by_epoch=False)
+    ],
+    seg=[
+        dict(
+            type='ConstantLR',
+            factor=1e-6 / 8e-5,
+            begin=0,
+            end=seg_warmup_iters,
+            by_epoch=False),
+        dict(
+            type='PolyLR',
+            eta_min=0.0,
+            power=1.0,
+            begin=seg_warmup_iters,
+            end=num_rounds * seg_iters,
+            by_epoch=False)
+    ])
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='PhaseParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=fusion_iters + seg_iters,
+        max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+custom_hooks = [
+    dict(
+        type='DynamicTaskWeightHook',
+        temperature=2.0,
+        etas=dict(fusion=2.0, seg=2.0),
+        window=50)
+]

@@ -1,0 +1,3 @@
+from .alternating_train_loop import AlternatingTrainLoop, PhaseSpan
+
+__all__ = ['AlternatingTrainLoop', 'PhaseSpan']

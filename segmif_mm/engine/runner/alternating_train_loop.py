@@ -1,0 +1,135 @@
+import bisect
+from typing import Dict, List, NamedTuple, Sequence, Union
+
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import IterBasedTrainLoop
+from torch.utils.data import DataLoader
+
+from mmseg.registry import LOOPS
+
+PHASES = ('fusion', 'seg', 'joint')
+
+
+class PhaseSpan(NamedTuple):
+    """One phase of one round on the global iteration axis."""
+    round: int
+    phase: str
+    begin: int
+    end: int
+
+
+@LOOPS.register_module()
+class AlternatingTrainLoop(IterBasedTrainLoop):
+    """Iteration-based loop that alternates SegMiF's training phases.
+
+    Each of ``num_rounds`` rounds runs the configured phases in order, e.g. a
+    fusion phase of 5k iterations then a segmentation phase of 10k (paper
+    §3.4/§5). Before every iteration the loop sets ``model.phase``; the model
+    decides which parameters are trained and which optimizer steps. The round,
+    phase and phase-local iteration are derived from the global iteration, so
+    resuming from any checkpoint continues exactly where training stopped.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (DataLoader | dict): Training dataloader.
+        num_rounds (int): Number of rounds. Defaults to 8.
+        phases (Sequence[dict]): Phases of one round, in order. Each dict has
+            ``phase`` (``'fusion'``, ``'seg'`` or ``'joint'``) and ``iters``:
+            an int, or a list with one length per round. Defaults to the
+            paper's ``fusion`` 5000 then ``seg`` 10000.
+        val_begin (int): Iteration from which validation may run.
+            Defaults to 1.
+        val_interval (int, optional): Validation interval in iterations.
+            Defaults to None, i.e. at the end of every round.
+
+    Example:
+        >>> train_cfg = dict(
+        >>>     type='AlternatingTrainLoop', num_rounds=8,
+        >>>     phases=[dict(phase='fusion', iters=5000),
+        >>>             dict(phase='seg', iters=10000)])
+    """
+
+    def __init__(self,
+                 runner,
+                 dataloader: Union[DataLoader, Dict],
+                 num_rounds: int = 8,
+                 phases: Sequence[dict] = (dict(phase='fusion', iters=5000),
+                                           dict(phase='seg', iters=10000)),
+                 val_begin: int = 1,
+                 val_interval: Union[int, None] = None) -> None:
+        self.spans = self.build_spans(num_rounds, phases)
+        self.num_rounds = num_rounds
+        self.round_ends = {
+            max(span.end for span in self.spans if span.round == r)
+            for r in {span.round for span in self.spans}
+        }
+        max_iters = self.spans[-1].end
+        super().__init__(
+            runner,
+            dataloader,
+            max_iters=max_iters,
+            val_begin=val_begin,
+            val_interval=val_interval or max_iters + 1)
+        self.validate_at_round_end = val_interval is None
+        self._span_begins = [span.begin for span in self.spans]
+
+    @staticmethod
+    def build_spans(num_rounds: int, phases: Sequence[dict]) -> List[PhaseSpan]:
+        """Lay the rounds' phases out on the global iteration axis."""
+        if num_rounds < 1 or not phases:
+            raise ValueError('AlternatingTrainLoop needs num_rounds >= 1 and '
+                             f'at least one phase, got {num_rounds} rounds '
+                             f'and phases={phases}.')
+        spans, begin = [], 0
+        for round_idx in range(num_rounds):
+            for phase_cfg in phases:
+                phase, iters = phase_cfg['phase'], phase_cfg['iters']
+                if phase not in PHASES:
+                    raise ValueError(f'Unknown phase {phase!r}; expected one '
+                                     f'of {PHASES}.')
+                if isinstance(iters, (list, tuple)):
+                    if len(iters) != num_rounds:
+                        raise ValueError(
+                            f'Phase {phase!r} lists {len(iters)} lengths for '
+                            f'{num_rounds} rounds; give one per round.')
+                    iters = iters[round_idx]
+                if iters > 0:
+                    spans.append(PhaseSpan(round_idx, phase, begin,
+                                           begin + int(iters)))
+                    begin += int(iters)
+        if begin == 0:
+            raise ValueError('AlternatingTrainLoop: all phases have 0 iters.')
+        return spans
+
+    def span_at(self, iteration: int) -> PhaseSpan:
+        """The phase span that contains global ``iteration``."""
+        return self.spans[bisect.bisect_right(self._span_begins, iteration) - 1]
+
+    @property
+    def current_span(self) -> PhaseSpan:
+        return self.span_at(min(self._iter, self._max_iters - 1))
+
+    def run_iter(self, data_batch: Sequence[dict]) -> None:
+        """Set the model's phase for this iteration, then train on the batch."""
+        span = self.span_at(self._iter)
+        model = self.runner.model
+        model = model.module if is_model_wrapper(model) else model
+        if model.phase != span.phase:
+            model.phase = span.phase
+            print_log(
+                f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
+                f'phase, iterations {span.begin + 1}-{span.end} '
+                f'(resuming at {self._iter + 1})'
+                if self._iter != span.begin else
+                f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
+                f'phase, iterations {span.begin + 1}-{span.end}',
+                logger='current')
+        self.runner.message_hub.update_info('train_round', span.round)
+        self.runner.message_hub.update_info('train_phase', span.phase)
+        super().run_iter(data_batch)
+        if (self.validate_at_round_end and self._iter in self.round_ends
+                and self._iter < self._max_iters
+                and self.runner.val_loop is not None
+                and self._iter >= self.val_begin):
+            self.runner.val_loop.run()
