@@ -1,0 +1,98 @@
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from mmseg.registry import MODELS
+from .utils import check_luminance_inputs
+from .vsm import visual_saliency_map
+
+
+@MODELS.register_module()
+class SaliencyPixelLoss(nn.Module):
+    """Saliency-weighted pixel loss of SegMiF (paper eq. 4, ``L_MSE``).
+
+    The weights come from the visual saliency map (VSM, Ma et al. 2017, see
+    :func:`visual_saliency_map`) of each source, computed on the fly:
+
+    .. math::
+
+        m_1 = S_x / (S_x + S_y), \\quad m_2 = 1 - m_1
+
+    with ``m_1 = m_2 = 0.5`` where both saliencies are 0. ``u`` is the fused
+    luminance, ``x`` the visible luminance, ``y`` the infrared image, all in
+    ``[0, 1]``; ``mean`` is over all pixels of the batch.
+
+    * ``mode='weighted'`` (default, well-posed):
+      ``L = mean(m_1 (u - x)^2 + m_2 (u - y)^2)``. Its pixel-wise minimiser is
+      ``u = m_1 x + m_2 y``, a convex combination of the sources favouring the
+      more salient one. Range ``[0, 1]``; 0 when ``u = x = y``.
+    * ``mode='literal'``: the paper's formula as printed,
+      ``L = mean((u - m_1 x)^2) + mean((u - m_2 y)^2)``. Its minimiser is
+      ``u = (m_1 x + m_2 y) / 2``, i.e. it pulls the fused image toward about
+      half the source intensity; kept for reproducing the paper's text only.
+      Range ``[0, 2]``.
+
+    Args:
+        mode (str): ``'weighted'`` or ``'literal'``. Defaults to 'weighted'.
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+        loss_name (str): Name of the loss item. If you want this loss
+            item to be included into the backward graph, `loss_` must be the
+            prefix of the name. Defaults to 'loss_pixel'.
+    """
+
+    def __init__(self,
+                 mode: str = 'weighted',
+                 loss_weight: float = 1.0,
+                 loss_name: str = 'loss_pixel'):
+        super().__init__()
+        if mode not in ('weighted', 'literal'):
+            raise ValueError(f"SaliencyPixelLoss mode must be 'weighted' or "
+                             f"'literal', got {mode!r}.")
+        self.mode = mode
+        self.loss_weight = loss_weight
+        self.loss_name_ = loss_name
+
+    @staticmethod
+    def saliency_weights(x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor]:
+        """VSM weights of the two sources.
+
+        Args:
+            x (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
+            y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+
+        Returns:
+            tuple[Tensor, Tensor]: ``m1`` and ``m2 = 1 - m1``, each
+            ``[B, 1, H, W]`` in [0, 1], without gradients.
+        """
+        sal_x = visual_saliency_map(x)
+        sal_y = visual_saliency_map(y)
+        total = sal_x + sal_y
+        m1 = torch.where(total > 0, sal_x / total.clamp(min=1e-12),
+                         torch.full_like(total, 0.5))
+        return m1, 1 - m1
+
+    def forward(self, u: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """Forward function.
+
+        Args:
+            u (Tensor): Fused luminance ``[B, 1, H, W]`` in [0, 1].
+            x (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
+            y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+
+        Returns:
+            Tensor: Scalar loss (range in the class docstring, times
+            ``loss_weight``).
+        """
+        check_luminance_inputs(u=u, x=x, y=y)
+        m1, m2 = self.saliency_weights(x, y)
+        if self.mode == 'weighted':
+            loss = (m1 * (u - x)**2 + m2 * (u - y)**2).mean()
+        else:
+            loss = ((u - m1 * x)**2).mean() + ((u - m2 * y)**2).mean()
+        return self.loss_weight * loss
+
+    @property
+    def loss_name(self) -> str:
+        return self.loss_name_

@@ -1,0 +1,164 @@
+"""Image filtering helpers shared by the fusion losses and fusion metrics."""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def check_luminance_inputs(**images: Tensor) -> None:
+    """Check that images are ``[B, 1, H, W]`` float tensors of one shape.
+
+    Args:
+        **images (Tensor): Named images, e.g. ``u=fused, x=vis, y=ir``. The
+            names appear in the error message.
+
+    Raises:
+        ValueError: If an image is not 4-D with one channel, not floating
+            point, or the shapes differ.
+    """
+    shapes = {}
+    for name, img in images.items():
+        if img.dim() != 4 or img.shape[1] != 1:
+            raise ValueError(
+                f'`{name}` must be a luminance tensor of shape [B, 1, H, W], '
+                f'got {tuple(img.shape)}. Convert RGB to Y (YCbCr) first.')
+        if not img.is_floating_point():
+            raise ValueError(
+                f'`{name}` must be a float tensor in [0, 1], got dtype '
+                f'{img.dtype}. Divide uint8 images by 255.')
+        shapes[name] = tuple(img.shape)
+    if len(set(shapes.values())) > 1:
+        raise ValueError(
+            f'The fused and source images must have the same shape, got '
+            f'{shapes}. Resize or crop them to one size.')
+
+
+def gaussian_kernel1d(size: int,
+                      sigma: float,
+                      dtype: torch.dtype = torch.float32,
+                      device: Optional[torch.device] = None) -> Tensor:
+    """Normalised 1-D Gaussian window.
+
+    ``g(t) = exp(-(t - c)^2 / (2 sigma^2)) / Z`` for ``t = 0..size-1``,
+    ``c = (size - 1) / 2``, ``Z`` making the taps sum to 1. The outer product
+    of two such windows equals MATLAB's ``fspecial('gaussian', size, sigma)``.
+
+    Args:
+        size (int): Number of taps, odd and positive.
+        sigma (float): Standard deviation in pixels, positive.
+        dtype (torch.dtype): Dtype of the window. Defaults to torch.float32.
+        device (torch.device, optional): Device of the window.
+
+    Returns:
+        Tensor: Window of shape ``[size]``, summing to 1.
+    """
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f'Gaussian kernel size must be odd and positive, '
+                         f'got {size}.')
+    if sigma <= 0:
+        raise ValueError(f'Gaussian sigma must be positive, got {sigma}.')
+    t = torch.arange(size, dtype=dtype, device=device) - (size - 1) / 2
+    kernel = torch.exp(-t**2 / (2 * sigma**2))
+    return kernel / kernel.sum()
+
+
+def gaussian_filter(img: Tensor,
+                    size: int,
+                    sigma: float,
+                    padding: str = 'valid') -> Tensor:
+    """Separable Gaussian filtering of every channel independently.
+
+    Args:
+        img (Tensor): Images of shape ``[B, C, H, W]``, floating point.
+        size (int): Odd kernel size.
+        sigma (float): Standard deviation of the Gaussian in pixels.
+        padding (str): ``'valid'`` (no padding, output ``H-size+1`` by
+            ``W-size+1``, like MATLAB ``filter2(..., 'valid')``) or one of
+            ``'reflect'``, ``'replicate'``, ``'zeros'`` (output ``H x W``).
+            ``'reflect'`` mirrors without repeating the border pixel (OpenCV's
+            ``BORDER_REFLECT_101``). Defaults to 'valid'.
+
+    Returns:
+        Tensor: Filtered images, same dtype and device as ``img``.
+    """
+    if padding not in ('valid', 'reflect', 'replicate', 'zeros'):
+        raise ValueError(
+            f"padding must be 'valid', 'reflect', 'replicate' or 'zeros', "
+            f'got {padding!r}.')
+    channels = img.shape[1]
+    half = size // 2
+    if padding == 'valid':
+        if min(img.shape[-2:]) < size:
+            raise ValueError(
+                f'Images of size {tuple(img.shape[-2:])} are smaller than the '
+                f'{size}x{size} filter window; use larger images or crops.')
+    else:
+        if padding == 'reflect' and min(img.shape[-2:]) <= half:
+            raise ValueError(
+                f'Images of size {tuple(img.shape[-2:])} are too small for '
+                f"'reflect' padding of a {size}x{size} filter; they need more "
+                f'than {half} pixels per side.')
+        mode = 'constant' if padding == 'zeros' else padding
+        img = F.pad(img, (half, half, half, half), mode=mode)
+    kernel = gaussian_kernel1d(size, sigma, img.dtype, img.device)
+    kernel_v = kernel.view(1, 1, size, 1).expand(channels, 1, size, 1)
+    kernel_h = kernel.view(1, 1, 1, size).expand(channels, 1, 1, size)
+    out = F.conv2d(img, kernel_v, groups=channels)
+    return F.conv2d(out, kernel_h, groups=channels)
+
+
+def ssim_map(img1: Tensor,
+             img2: Tensor,
+             data_range: float = 1.0,
+             window_size: int = 11,
+             sigma: float = 1.5,
+             k1: float = 0.01,
+             k2: float = 0.03) -> Tensor:
+    """Local structural similarity of Wang et al. (IEEE TIP 2004).
+
+    .. math::
+
+        SSIM = \\frac{(2\\mu_1\\mu_2 + C_1)(2\\sigma_{12} + C_2)}
+                     {(\\mu_1^2 + \\mu_2^2 + C_1)(\\sigma_1^2 + \\sigma_2^2
+                     + C_2)},
+        \\quad C_1 = (k_1 L)^2, \\; C_2 = (k_2 L)^2
+
+    with local statistics from a Gaussian window and 'valid' filtering (no
+    padding), as in the authors' ``ssim_index.m``. The variances are the
+    biased ``E[a^2] - E[a]^2``. The mean of the map is the usual SSIM score.
+
+    Args:
+        img1 (Tensor): Images of shape ``[B, C, H, W]`` with values in
+            ``[0, data_range]``; H and W at least ``window_size``.
+        img2 (Tensor): Images of the same shape, dtype and device.
+        data_range (float): Dynamic range L of the data: 1 for ``[0, 1]``
+            images, 255 for 8-bit values. Defaults to 1.0.
+        window_size (int): Gaussian window size. Defaults to 11.
+        sigma (float): Gaussian standard deviation. Defaults to 1.5.
+        k1 (float): Luminance stabiliser constant. Defaults to 0.01.
+        k2 (float): Contrast stabiliser constant. Defaults to 0.03.
+
+    Returns:
+        Tensor: SSIM map of shape
+        ``[B, C, H - window_size + 1, W - window_size + 1]``, values in
+        ``[-1, 1]`` (1 where the images agree).
+    """
+    if img1.shape != img2.shape:
+        raise ValueError(f'SSIM needs two images of one shape, got '
+                         f'{tuple(img1.shape)} and {tuple(img2.shape)}.')
+    c1 = (k1 * data_range)**2
+    c2 = (k2 * data_range)**2
+    # One filtering pass over the five statistics stacked along channels.
+    channels = img1.shape[1]
+    stats = gaussian_filter(
+        torch.cat([img1, img2, img1 * img1, img2 * img2, img1 * img2], dim=1),
+        window_size, sigma)
+    mu1, mu2, e11, e22, e12 = stats.split(channels, dim=1)
+    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
+    sigma1_sq = e11 - mu1_sq
+    sigma2_sq = e22 - mu2_sq
+    sigma12 = e12 - mu12
+    return ((2 * mu12 + c1) *
+            (2 * sigma12 + c2)) / ((mu1_sq + mu2_sq + c1) *
+                                   (sigma1_sq + sigma2_sq + c2))

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+import torch
+
+from mmseg.registry import MODELS
+from segmif_mm.models.losses import SSIMLoss, ssim_map
+
+
+def fspecial_gaussian(size: int, sigma: float) -> np.ndarray:
+    """MATLAB ``fspecial('gaussian', size, sigma)``."""
+    half = (size - 1) / 2
+    yy, xx = np.mgrid[-half:half + 1, -half:half + 1]
+    window = np.exp(-(xx**2 + yy**2) / (2 * sigma**2))
+    return window / window.sum()
+
+
+def naive_ssim_at(a: np.ndarray, b: np.ndarray, row: int, col: int,
+                  data_range: float) -> float:
+    """SSIM of the 11x11 window whose top-left corner is (row, col)."""
+    w = fspecial_gaussian(11, 1.5)
+    pa, pb = a[row:row + 11, col:col + 11], b[row:row + 11, col:col + 11]
+    mu_a, mu_b = (w * pa).sum(), (w * pb).sum()
+    var_a = (w * pa * pa).sum() - mu_a**2
+    var_b = (w * pb * pb).sum() - mu_b**2
+    cov = (w * pa * pb).sum() - mu_a * mu_b
+    c1, c2 = (0.01 * data_range)**2, (0.03 * data_range)**2
+    return ((2 * mu_a * mu_b + c1) * (2 * cov + c2) /
+            ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)))
+
+
+@pytest.mark.parametrize('data_range', [1.0, 255.0])
+def test_ssim_map_matches_definition(data_range):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(1, 1, 16, 20, generator=gen, dtype=torch.float64)
+    b = (a + 0.2 *
+         torch.rand(1, 1, 16, 20, generator=gen, dtype=torch.float64)).clamp(
+             0, 1)
+    a, b = a * data_range, b * data_range
+    out = ssim_map(a, b, data_range=data_range)
+    assert out.shape == (1, 1, 6, 10)
+    for row, col in [(0, 0), (3, 7), (5, 9)]:
+        expected = naive_ssim_at(a[0, 0].numpy(), b[0, 0].numpy(), row, col,
+                                 data_range)
+        assert out[0, 0, row, col].item() == pytest.approx(expected, abs=1e-12)
+    assert torch.allclose(
+        ssim_map(a, a, data_range=data_range), torch.ones_like(out))
+
+
+def test_ssim_loss_zero_for_identical_images():
+    img = torch.rand(2, 1, 24, 24)
+    loss = SSIMLoss()(img, img.clone(), img.clone())
+    assert loss.abs().item() < 1e-6
+
+
+def test_ssim_loss_formula_positive_and_differentiable():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(2, 1, 24, 24, generator=gen)
+    y = torch.rand(2, 1, 24, 24, generator=gen)
+    u = ((x + y) / 2).requires_grad_()
+    loss_module = MODELS.build(dict(type='SSIMLoss', loss_weight=2.0))
+    assert loss_module.loss_name == 'loss_ssim'
+    loss = loss_module(u, x, y)
+    ssim_ux = ssim_map(u, x).mean(dim=(1, 2, 3))
+    ssim_uy = ssim_map(u, y).mean(dim=(1, 2, 3))
+    expected = 2.0 * ((1 - ssim_ux) / 2 + (1 - ssim_uy) / 2).mean()
+    assert torch.allclose(loss, expected)
+    assert 0 < loss.item() < 4
+    loss.backward()
+    assert u.grad is not None and u.grad.abs().sum() > 0
+
+
+def test_ssim_loss_rejects_bad_input():
+    loss = SSIMLoss()
+    with pytest.raises(ValueError, match='smaller than'):
+        loss(*[torch.rand(1, 1, 8, 8)] * 3)
+    with pytest.raises(ValueError, match=r'\[B, 1, H, W\]'):
+        loss(*[torch.rand(1, 3, 16, 16)] * 3)
+    with pytest.raises(ValueError, match='same shape'):
+        loss(
+            torch.rand(1, 1, 16, 16), torch.rand(1, 1, 16, 16),
+            torch.rand(1, 1, 16, 17))
