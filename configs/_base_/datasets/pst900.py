@@ -1,0 +1,57 @@
+# PST900: 1280x720 subterranean RGB-T, 5 classes (597 train / 288 test).
+# Geometric transforms run after ConcatInfrared, so they move visible,
+# infrared and label together; PhotoMetricDistortion sees the visible image
+# only. The data preprocessor pads training crops to `crop_size`.
+dataset_type = 'PST900Dataset'
+data_root = 'data/PST900'
+crop_size = (360, 360)
+meta_keys = ('img_path', 'ir_path', 'seg_map_path', 'ori_shape', 'img_shape',
+             'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+             'reduce_zero_label')
+train_pipeline = [
+    dict(type='LoadMultiModalImages'),
+    dict(type='LoadMultiModalAnnotations'),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='ConcatInfrared'),
+    dict(
+        type='RandomResize',
+        scale=(1280, 720),
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs', meta_keys=meta_keys)
+]
+test_pipeline = [
+    dict(type='LoadMultiModalImages'),
+    dict(type='LoadMultiModalAnnotations'),
+    dict(type='ConcatInfrared'),
+    dict(type='PackSegInputs', meta_keys=meta_keys)
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='train/rgb',
+            ir_path='train/thermal',
+            seg_map_path='train/labels'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='test/rgb',
+            ir_path='test/thermal',
+            seg_map_path='test/labels'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader

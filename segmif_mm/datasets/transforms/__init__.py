@@ -1,0 +1,6 @@
+from .formatting import ConcatInfrared
+from .loading import LoadMultiModalAnnotations, LoadMultiModalImages
+
+__all__ = [
+    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages'
+]

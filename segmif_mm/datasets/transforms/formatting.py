@@ -1,0 +1,56 @@
+"""Formatting of the two modalities into one image array."""
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class ConcatInfrared(BaseTransform):
+    """Append the infrared image to the visible image as a 4th channel.
+
+    Put it after the photometric transforms, which must see the visible
+    image only, and before the geometric transforms (``RandomResize``,
+    ``RandomCrop``, ``RandomFlip``, ``Pad``), so that mmseg's stock
+    transforms move visible, infrared and label together.
+
+    Required Keys:
+
+    - img (np.ndarray): visible R, G, B, (H, W, 3)
+    - ir (np.ndarray): infrared, (H, W)
+
+    Modified Keys:
+
+    - img (np.ndarray): R, G, B, IR, (H, W, 4), dtype of the visible image
+    - img_shape
+
+    Removed Keys:
+
+    - ir
+
+    Raises:
+        ValueError: ``img`` is not (H, W, 3) or ``ir`` not (H, W).
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Concatenate visible and infrared.
+
+        Args:
+            results (dict): Needs ``img`` and ``ir``.
+
+        Returns:
+            dict: ``img`` of shape (H, W, 4), no ``ir``.
+        """
+        visible, infrared = results['img'], results['ir']
+        if visible.ndim != 3 or visible.shape[2] != 3 or \
+                infrared.shape != visible.shape[:2]:
+            raise ValueError(
+                f'ConcatInfrared needs img (H, W, 3) and ir (H, W) of the '
+                f'same size, got {visible.shape} and {infrared.shape} for '
+                f'{results.get("img_path")}. Put ConcatInfrared right after '
+                'LoadMultiModalImages/LoadMultiModalAnnotations and the '
+                'photometric transforms, before any geometric transform.')
+        results['img'] = np.concatenate(
+            [visible, infrared[..., None].astype(visible.dtype)], axis=2)
+        results.pop('ir')
+        results['img_shape'] = results['img'].shape[:2]
+        return results

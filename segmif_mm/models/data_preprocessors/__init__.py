@@ -1,0 +1,3 @@
+from .multimodal_data_preprocessor import MultiModalDataPreProcessor
+
+__all__ = ['MultiModalDataPreProcessor']
