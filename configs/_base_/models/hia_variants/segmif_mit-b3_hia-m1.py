@@ -1,0 +1,12 @@
+# SegMiF Table 3 ablation, M1: HIA without SoAM and MoAM (MLP on the
+# modality tokens only).
+# Built on MiT-B3 (the paper's setting); inherit another segmif_mit-b*.py to
+# ablate with a different backbone.
+_base_ = ['../segmif_mit-b3.py']
+hia_cfg = dict(
+    type='HierarchicalInteractiveAttention',
+    channels=64,
+    num_heads=8,
+    use_soam=False,
+    use_moam=False)
+model = dict(fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))

@@ -1,0 +1,11 @@
+# SegMiF Table 3 ablation, M3: HIA with SoAM only.
+# Built on MiT-B3 (the paper's setting); inherit another segmif_mit-b*.py to
+# ablate with a different backbone.
+_base_ = ['../segmif_mit-b3.py']
+hia_cfg = dict(
+    type='HierarchicalInteractiveAttention',
+    channels=64,
+    num_heads=8,
+    use_soam=True,
+    use_moam=False)
+model = dict(fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))

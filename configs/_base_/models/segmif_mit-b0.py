@@ -1,0 +1,67 @@
+# SegMiF with a MiT-B0 backbone. Inputs are 4-channel (R, G, B, IR) images in
+# [0, 1]; SegMiF normalises the backbone input itself (backbone_mean/std).
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='MultiModalDataPreProcessor', pad_val=0, seg_pad_val=255)
+model = dict(
+    type='SegMiF',
+    data_preprocessor=data_preprocessor,
+    pretrained=None,
+    guidance_source='visible',
+    guidance_grad=False,
+    backbone_mean=(0.485, 0.456, 0.406),
+    backbone_std=(0.229, 0.224, 0.225),
+    backbone=dict(
+        type='MixVisionTransformer',
+        init_cfg=dict(type='Pretrained', checkpoint='pretrain/mit_b0.pth'),
+        in_channels=3,
+        embed_dims=32,
+        num_stages=4,
+        num_layers=[2, 2, 2, 2],
+        num_heads=[1, 2, 5, 8],
+        patch_sizes=[7, 3, 3, 3],
+        sr_ratios=[8, 4, 2, 1],
+        out_indices=(0, 1, 2, 3),
+        mlp_ratio=4,
+        qkv_bias=True,
+        drop_rate=0.0,
+        attn_drop_rate=0.0,
+        drop_path_rate=0.1),
+    decode_head=dict(
+        type='SegformerHead',
+        in_channels=[32, 64, 160, 256],
+        in_index=[0, 1, 2, 3],
+        channels=256,
+        dropout_ratio=0.1,
+        num_classes=9,  # set per dataset: 9 MFNet/MSRS, 15 FMB, 5 PST900
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=False,
+            loss_weight=1.0,
+            avg_non_ignore=True)),
+    fusion_head=dict(
+        type='DRDBFusionHead',
+        channels=64,
+        growth=32,
+        dilations=(2, 2, 2, 2, 2),
+        num_blocks=1,
+        guidance_channels=(32, 64),
+        hia_cfgs=[
+            dict(
+                type='HierarchicalInteractiveAttention',
+                channels=64,
+                num_heads=8,
+                use_soam=True,
+                use_moam=True),
+            dict(
+                type='HierarchicalInteractiveAttention',
+                channels=64,
+                num_heads=8,
+                use_soam=True,
+                use_moam=True),
+        ]),
+    fusion_loss=dict(type='FusionLoss'),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,4 @@
+from .drdb import DRDB
+from .drdb_fusion_head import DRDBFusionHead
+
+__all__ = ['DRDB', 'DRDBFusionHead']

@@ -1,0 +1,3 @@
+from .segmif import SegMiF
+
+__all__ = ['SegMiF']

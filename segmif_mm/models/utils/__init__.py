@@ -1,0 +1,8 @@
+from .color import rgb_to_ycbcr, ycbcr_to_rgb
+from .interaction_inputs import unpack_interaction_inputs
+from .mit_stages import mit_stage_features
+
+__all__ = [
+    'rgb_to_ycbcr', 'ycbcr_to_rgb', 'unpack_interaction_inputs',
+    'mit_stage_features'
+]

@@ -1,0 +1,575 @@
+import copy
+import glob
+import os.path as osp
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from mmengine.config import Config, ConfigDict
+from mmengine.model.wrappers import MMSeparateDistributedDataParallel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from torch import nn
+
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from segmif_mm.models.segmentors import SegMiF
+from segmif_mm.models.utils import rgb_to_ycbcr
+
+REPO = Path(__file__).parents[3]
+REAL = REPO / '..' / 'shared' / 'data' / 'real'
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    init_default_scope('mmseg')
+
+
+@MODELS.register_module(name='ToyFusionLoss', force=True)
+class ToyFusionLoss(nn.Module):
+    """Small stand-in for ``FusionLoss``: L1 to the mean of the sources."""
+
+    def __init__(self, key: str = 'loss_toy') -> None:
+        super().__init__()
+        self.key = key
+
+    def forward(self, fused_y, vis_y, ir):
+        return {self.key: (fused_y - (vis_y + ir) / 2).abs().mean()}
+
+
+def hia(**kwargs):
+    return dict(
+        type='HierarchicalInteractiveAttention',
+        channels=8,
+        num_heads=2,
+        **kwargs)
+
+
+def model_cfg(**kwargs) -> ConfigDict:
+    cfg = dict(
+        type='SegMiF',
+        data_preprocessor=dict(
+            type='MultiModalDataPreProcessor', size_divisor=32),
+        backbone=dict(
+            type='MixVisionTransformer',
+            embed_dims=16,
+            num_layers=[1, 1, 1, 1],
+            num_heads=[1, 2, 4, 8],
+            sr_ratios=[8, 4, 2, 1]),
+        decode_head=dict(
+            type='SegformerHead',
+            in_channels=[16, 32, 64, 128],
+            in_index=[0, 1, 2, 3],
+            channels=16,
+            dropout_ratio=0.0,
+            num_classes=3,
+            norm_cfg=dict(type='BN'),
+            align_corners=False,
+            loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        fusion_head=dict(
+            type='DRDBFusionHead',
+            channels=8,
+            growth=4,
+            dilations=(1, 2),
+            guidance_channels=(16, 32),
+            hia_cfgs=[hia(), hia()]),
+        fusion_loss=dict(type='ToyFusionLoss'),
+        train_cfg=dict(),
+        test_cfg=dict(mode='whole'))
+    cfg.update(kwargs)
+    return ConfigDict(cfg)
+
+
+def build_model(**kwargs) -> SegMiF:
+    torch.manual_seed(0)
+    return MODELS.build(model_cfg(**kwargs))
+
+
+def batch(size=(32, 32), num=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(num, 4, *size, generator=gen)
+    samples = []
+    for _ in range(num):
+        sample = SegDataSample(
+            gt_sem_seg=PixelData(
+                data=torch.randint(0, 3, (1, *size), generator=gen)))
+        sample.set_metainfo(
+            dict(img_shape=size, ori_shape=size, pad_shape=size))
+        samples.append(sample)
+    return inputs, samples
+
+
+def seg_params(model):
+    return [(n, p) for n, p in model.named_parameters()
+            if n.startswith(('backbone.', 'decode_head.'))]
+
+
+def fusion_params(model):
+    return [(n, p) for n, p in model.named_parameters()
+            if n.startswith('fusion_head.')]
+
+
+def snapshot(params):
+    return {n: p.detach().clone() for n, p in params}
+
+
+def changed(before, params):
+    return {n for n, p in params if not torch.equal(before[n], p)}
+
+
+# -------------------------------------------------------- gradient routing
+@pytest.mark.parametrize('only_seg_loss', [True, False])
+def test_fusion_phase_routes_seg_loss_to_fusion_head(only_seg_loss):
+    model = build_model()
+    model.phase = 'fusion'
+    inputs, samples = batch()
+    if only_seg_loss:
+        losses = model.loss(inputs, samples)
+        losses['decode.loss_ce'].backward()
+    else:
+        model.task_weights = dict(fusion=0.0, seg=1.0)
+        loss, _ = model.parse_losses(model.loss(inputs, samples))
+        loss.backward()
+    for name, param in fusion_params(model):
+        assert param.grad is not None, name
+    assert any(p.grad.abs().sum() > 0 for _, p in fusion_params(model))
+    for name, param in seg_params(model):
+        assert param.grad is None, name
+
+
+def test_seg_phase_trains_only_segmentation():
+    model = build_model()
+    model.phase = 'seg'
+    loss, _ = model.parse_losses(model.loss(*batch()))
+    loss.backward()
+    for name, param in fusion_params(model):
+        assert param.grad is None, name
+    for name, param in seg_params(model):
+        assert param.grad is not None, name
+
+
+def test_joint_phase_trains_everything():
+    model = build_model()
+    assert model.phase == 'joint'
+    loss, _ = model.parse_losses(model.loss(*batch()))
+    loss.backward()
+    for name, param in fusion_params(model) + seg_params(model):
+        assert param.grad is not None, name
+
+
+def test_phase_freezes_modules_and_modes():
+    model = build_model()
+    model.phase = 'fusion'
+    model.train()
+    assert model.fusion_head.training
+    assert not model.backbone.training and not model.decode_head.training
+    assert all(not p.requires_grad for _, p in seg_params(model))
+    assert all(p.requires_grad for _, p in fusion_params(model))
+    model.phase = 'seg'
+    assert not model.fusion_head.training
+    assert model.backbone.training and model.decode_head.training
+    assert all(p.requires_grad for _, p in seg_params(model))
+    assert all(not p.requires_grad for _, p in fusion_params(model))
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.phase = 'joint'
+    model.train()
+    assert all(m.training for m in model.modules())
+    with pytest.raises(ValueError, match='phase'):
+        model.phase = 'both'
+
+
+def test_phase_is_applied_only_on_change(monkeypatch):
+    model = build_model()
+    model.phase = 'fusion'
+    calls = []
+    monkeypatch.setattr(
+        model.fusion_head,
+        'requires_grad_',
+        lambda flag=True: calls.append(flag))
+    model.phase = 'fusion'
+    assert calls == []
+    model.phase = 'seg'
+    assert calls == [False]
+
+
+# ----------------------------------------------------------------- losses
+def test_loss_keys_and_task_weights():
+    model = build_model()
+    model.phase = 'fusion'
+    inputs, samples = batch()
+    base = model.loss(inputs, samples)
+    assert set(base) == {
+        'fusion.loss_toy', 'decode.loss_ce', 'decode.acc_seg', 'task_fusion',
+        'task_seg'
+    }
+    model.task_weights = dict(fusion=2.0, seg=3.0)
+    weighted = model.loss(inputs, samples)
+    assert torch.allclose(weighted['fusion.loss_toy'],
+                          2 * base['fusion.loss_toy'])
+    assert torch.allclose(weighted['decode.loss_ce'],
+                          3 * base['decode.loss_ce'])
+    assert torch.allclose(weighted['decode.acc_seg'], base['decode.acc_seg'])
+    for key in ('task_fusion', 'task_seg'):
+        assert not weighted[key].requires_grad
+        assert torch.allclose(weighted[key], base[key])
+    assert torch.allclose(base['task_fusion'], base['fusion.loss_toy'])
+    assert torch.allclose(base['task_seg'], base['decode.loss_ce'])
+
+    model.phase = 'seg'
+    assert set(model.loss(inputs,
+                          samples)) == {'decode.loss_ce', 'decode.acc_seg'}
+    with pytest.raises(ValueError, match='task_weights'):
+        model.task_weights = dict(fusion=1.0)
+
+
+def test_fusion_loss_keys_are_checked():
+    model = build_model(fusion_loss=dict(type='ToyFusionLoss', key='l1'))
+    with pytest.raises(KeyError, match='loss_'):
+        model.loss(*batch())
+
+
+def test_real_fusion_loss_when_registered():
+    if 'FusionLoss' not in MODELS.module_dict:
+        pytest.skip('FusionLoss is not registered in this checkout.')
+    model = build_model(fusion_loss=dict(type='FusionLoss'))
+    losses = model.loss(*batch())
+    fusion_keys = [k for k in losses if k.startswith('fusion.')]
+    assert fusion_keys and all(
+        k.startswith('fusion.loss_') for k in fusion_keys)
+    assert torch.isfinite(losses['task_fusion'])
+
+
+# ------------------------------------------------------------- train_step
+def optim_wrappers(model, accumulative_counts=1):
+
+    def wrapper(params):
+        return OptimWrapper(
+            torch.optim.SGD([p for _, p in params], lr=0.5),
+            accumulative_counts=accumulative_counts)
+
+    return OptimWrapperDict(
+        fusion=wrapper(fusion_params(model)), seg=wrapper(seg_params(model)))
+
+
+def data_batch(size=(32, 32), seed=0):
+    inputs, samples = batch(size, seed=seed)
+    return dict(
+        inputs=[(img * 255).round().to(torch.uint8) for img in inputs],
+        data_samples=samples)
+
+
+@pytest.mark.parametrize('phase,fusion_changes,seg_changes',
+                         [('fusion', True, False), ('seg', False, True),
+                          ('joint', True, True)])
+def test_train_step_updates_active_phase(phase, fusion_changes, seg_changes):
+    model = build_model()
+    wrappers = optim_wrappers(model)
+    model.phase = phase
+    before = snapshot(fusion_params(model) + seg_params(model))
+    log_vars = model.train_step(data_batch(), wrappers)
+    assert 'loss' in log_vars and 'decode.loss_ce' in log_vars
+    assert bool(changed(before, fusion_params(model))) == fusion_changes
+    assert bool(changed(before, seg_params(model))) == seg_changes
+
+
+def test_train_step_joint_with_two_wrappers_matches_one_wrapper():
+    model = build_model()
+    single = copy.deepcopy(model)
+    model.train_step(data_batch(), optim_wrappers(model))
+    single.train_step(
+        data_batch(),
+        OptimWrapper(torch.optim.SGD(single.parameters(), lr=0.5)))
+    for (name, param), (_, ref) in zip(model.named_parameters(),
+                                       single.named_parameters()):
+        assert torch.allclose(param, ref, atol=1e-6), name
+
+
+def test_train_step_joint_gradient_accumulation():
+    model = build_model()
+    wrappers = optim_wrappers(model, accumulative_counts=2)
+    before = snapshot(fusion_params(model) + seg_params(model))
+    model.train_step(data_batch(), wrappers)
+    assert not changed(before, fusion_params(model) + seg_params(model))
+    model.train_step(data_batch(seed=1), wrappers)
+    assert changed(before, fusion_params(model))
+    assert changed(before, seg_params(model))
+
+
+def test_train_step_single_wrapper_in_fusion_phase():
+    model = build_model()
+    model.phase = 'fusion'
+    before = snapshot(fusion_params(model) + seg_params(model))
+    model.train_step(data_batch(),
+                     OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.5)))
+    assert changed(before, fusion_params(model))
+    assert not changed(before, seg_params(model))
+
+
+def test_train_step_needs_phase_wrappers():
+    model = build_model()
+    model.phase = 'seg'
+    wrappers = OptimWrapperDict(
+        fusion=OptimWrapper(
+            torch.optim.SGD([p for _, p in fusion_params(model)], lr=0.1)))
+    with pytest.raises(KeyError, match="'seg'"):
+        model.train_step(data_batch(), wrappers)
+
+
+def test_train_step_under_separate_ddp():
+    """Heads wrapped one by one in DDP (as in default_runtime.py)."""
+    if dist.is_initialized():
+        pytest.skip('A process group is already initialised.')
+    with tempfile.TemporaryDirectory() as tmp:
+        dist.init_process_group(
+            'gloo', init_method=f'file://{tmp}/store', rank=0, world_size=1)
+        try:
+            model = build_model()
+            wrappers = optim_wrappers(model)
+            ddp = MMSeparateDistributedDataParallel(
+                model, find_unused_parameters=True)
+            for phase in ('fusion', 'seg', 'joint'):
+                model.phase = phase
+                before = snapshot(fusion_params(model) + seg_params(model))
+                ddp.train_step(data_batch(), wrappers)
+                assert bool(changed(before, fusion_params(model))) == (
+                    phase != 'seg')
+                assert bool(changed(before, seg_params(model))) == (
+                    phase != 'fusion')
+            ddp.eval()
+            with torch.no_grad():
+                (sample, ) = ddp.test_step(data_batch())[:1]
+            check_prediction(sample, 32, 32)
+        finally:
+            dist.destroy_process_group()
+
+
+# ---------------------------------------------------------------- predict
+def check_prediction(sample, height, width):
+    assert sample.pred_sem_seg.shape == (height, width)
+    assert sample.seg_logits.data.shape == (3, height, width)
+    fused = sample.pred_fused_img.data
+    assert fused.shape == (3, height, width)
+    assert fused.min() >= 0 and fused.max() <= 1
+
+
+def predict_uint8(model, image, **meta):
+    """Predict one (4, H, W) uint8 image through the data preprocessor."""
+    sample = SegDataSample()
+    sample.set_metainfo(
+        dict(ori_shape=image.shape[1:], img_shape=image.shape[1:], **meta))
+    with torch.no_grad():
+        return model.test_step(dict(inputs=[image], data_samples=[sample]))
+
+
+def test_predict_odd_size_with_test_padding():
+    model = build_model(
+        data_preprocessor=dict(
+            type='MultiModalDataPreProcessor', test_cfg=dict(size_divisor=32)))
+    model.eval()
+    image = torch.randint(0, 256, (4, 460, 630), dtype=torch.uint8)
+    (sample, ) = predict_uint8(model, image)
+    assert sample.img_padding_size == (0, 10, 0, 20)
+    check_prediction(sample, 460, 630)
+
+
+def test_predict_without_data_samples():
+    model = build_model().eval()
+    with torch.no_grad():
+        (sample, ) = model.predict(torch.rand(1, 4, 37, 29))
+    check_prediction(sample, 37, 29)
+
+
+def test_predict_restores_flip_and_size():
+    model = build_model().eval()
+    image = torch.randint(0, 256, (4, 24, 40), dtype=torch.uint8)
+    sample = SegDataSample()
+    sample.set_metainfo(
+        dict(
+            ori_shape=(48, 80),
+            img_shape=(24, 40),
+            flip=True,
+            flip_direction='horizontal'))
+    with torch.no_grad():
+        (out, ) = model.test_step(dict(inputs=[image], data_samples=[sample]))
+        fused_rgb, _ = model(image[None].float() / 255, mode='tensor')
+    check_prediction(out, 48, 80)
+    expected = F.interpolate(
+        fused_rgb.flip(3), size=(48, 80), mode='bilinear',
+        align_corners=False)[0]
+    assert torch.allclose(out.pred_fused_img.data, expected, atol=1e-6)
+
+
+def test_predict_real_vifb_pair():
+    # 254 x 328 (not a multiple of 32), infrared stored as one channel.
+    name = 'manWalking'
+    root = REAL / 'vifb_pairs'
+    if not root.is_dir():
+        pytest.skip(f'Real VIFB samples not found at {root}; see '
+                    '../shared/data/real/README.md.')
+    vis = cv2.imread(str(root / 'vi' / f'{name}.jpg'), cv2.IMREAD_COLOR)
+    ir = cv2.imread(str(root / 'ir' / f'{name}.jpg'), cv2.IMREAD_GRAYSCALE)
+    assert vis is not None and ir is not None
+    image = np.concatenate(
+        [cv2.cvtColor(vis, cv2.COLOR_BGR2RGB), ir[..., None]], axis=2)
+    height, width = ir.shape
+    model = build_model().eval()
+    (sample, ) = predict_uint8(
+        model,
+        torch.from_numpy(image).permute(2, 0, 1).contiguous())
+    check_prediction(sample, height, width)
+
+
+def test_tensor_mode():
+    model = build_model().eval()
+    with torch.no_grad():
+        fused_rgb, seg_logits = model(torch.rand(2, 4, 27, 45), mode='tensor')
+    assert fused_rgb.shape == (2, 3, 27, 45)
+    assert seg_logits.shape == (2, 3, 27, 45)
+    assert fused_rgb.min() >= 0 and fused_rgb.max() <= 1
+
+
+def test_tensor_mode_exports_to_onnx(tmp_path):
+    ort = pytest.importorskip('onnxruntime')
+    model = build_model().eval()
+    inputs = torch.rand(1, 4, 32, 32)
+    path = str(tmp_path / 'segmif.onnx')
+    torch.onnx.export(
+        model, (inputs, ),
+        path,
+        input_names=['inputs'],
+        output_names=['fused_rgb', 'seg_logits'],
+        opset_version=17,
+        dynamo=False)
+    fused, logits = ort.InferenceSession(path).run(None,
+                                                   {'inputs': inputs.numpy()})
+    with torch.no_grad():
+        ref_fused, ref_logits = model(inputs, mode='tensor')
+    np.testing.assert_allclose(fused, ref_fused.numpy(), atol=1e-5)
+    np.testing.assert_allclose(logits, ref_logits.numpy(), atol=1e-4)
+
+
+def test_grey_visible_gives_grey_fused_image():
+    model = build_model().eval()
+    grey = torch.rand(1, 1, 32, 40)
+    inputs = torch.cat([grey.expand(-1, 3, -1, -1), torch.rand_like(grey)], 1)
+    with torch.no_grad():
+        fused_rgb, _ = model(inputs, mode='tensor')
+    assert torch.allclose(fused_rgb[:, :1], fused_rgb[:, 1:2], atol=1e-5)
+    assert torch.allclose(fused_rgb[:, :1], fused_rgb[:, 2:], atol=1e-5)
+
+
+def test_fused_rgb_keeps_visible_chroma():
+    model = build_model().eval()
+    inputs = torch.rand(1, 4, 32, 32) * 0.2 + 0.4  # inside the RGB gamut
+    with torch.no_grad():
+        fused_y, fused_rgb, vis_y, _ = model.fuse(inputs)
+    y, cb, cr = rgb_to_ycbcr(fused_rgb)
+    _, vis_cb, vis_cr = rgb_to_ycbcr(inputs[:, :3])
+    assert torch.allclose(y, fused_y, atol=1e-5)
+    assert torch.allclose(cb, vis_cb, atol=1e-5)
+    assert torch.allclose(cr, vis_cr, atol=1e-5)
+    assert torch.allclose(vis_y, rgb_to_ycbcr(inputs[:, :3])[0])
+
+
+# --------------------------------------------------------------- guidance
+def record_calls(model):
+    calls = dict(fusion=[], stages=[], embed_inputs=[])
+    model.fusion_head.register_forward_hook(
+        lambda m, args, out: calls['fusion'].append(args[2]))
+    for i, layer in enumerate(model.backbone.layers):
+        layer[0].register_forward_hook(
+            lambda m, args, out, i=i: calls['stages'].append(i))
+    model.backbone.layers[0][0].register_forward_hook(
+        lambda m, args, out: calls['embed_inputs'].append(args[0]))
+    return calls
+
+
+@pytest.mark.parametrize('source,fusion_passes', [('visible', 1), ('mean', 1),
+                                                  ('fused', 2)])
+def test_guidance_source(source, fusion_passes):
+    model = build_model(guidance_source=source)
+    calls = record_calls(model)
+    inputs, samples = batch()
+    model.loss(inputs, samples)
+    assert len(calls['fusion']) == fusion_passes
+    # Guidance passes run MiT stages 1-2 only; segmentation runs all four.
+    assert calls['stages'] == [0, 1] * fusion_passes + [0, 1, 2, 3]
+    vis, ir = inputs[:, :3], inputs[:, 3:]
+    if source != 'fused':
+        guide = vis if source == 'visible' else (vis + ir) / 2
+        assert torch.allclose(calls['embed_inputs'][0], model.normalize(guide))
+    assert all(not g.requires_grad for g in calls['fusion'][-1])
+
+
+def test_guidance_grad():
+    model = build_model(guidance_grad=True)
+    calls = record_calls(model)
+    model.loss(*batch())
+    assert all(g.requires_grad for g in calls['fusion'][0])
+
+
+def test_m1_model_skips_guidance_pass():
+    m1 = hia(use_soam=False, use_moam=False)
+    model = build_model(
+        fusion_head=dict(
+            type='DRDBFusionHead',
+            channels=8,
+            growth=4,
+            dilations=(1, ),
+            guidance_channels=(16, 32),
+            hia_cfgs=[m1, m1]))
+    calls = record_calls(model)
+    model.loss(*batch())
+    assert calls['stages'] == [0, 1, 2, 3]
+
+
+# ------------------------------------------------------------ validation
+def test_bad_inputs_and_arguments():
+    model = build_model()
+    with pytest.raises(ValueError, match=r'\[B, 4, H, W\]'):
+        model(torch.rand(1, 3, 32, 32), mode='tensor')
+    with pytest.raises(ValueError, match='MultiModalDataPreProcessor'):
+        model(torch.rand(1, 4, 32, 32) * 255, mode='tensor')
+    with pytest.raises(ValueError, match='guidance_source'):
+        build_model(guidance_source='infrared')
+    with pytest.raises(ValueError, match='backbone_mean'):
+        build_model(backbone_std=(0.2, 0.2))
+
+
+# -------------------------------------------------------------- configs
+def test_base_model_configs():
+    files = sorted(
+        glob.glob(
+            str(REPO / 'configs/_base_/models/**/segmif_*.py'),
+            recursive=True))
+    assert len(files) == 6 + 7
+    for path in files:
+        model = Config.fromfile(path).model
+        widths = [
+            model.backbone.embed_dims * h for h in model.backbone.num_heads
+        ]
+        assert list(model.decode_head.in_channels) == widths, path
+        assert tuple(model.fusion_head.guidance_channels) == tuple(
+            widths[:2]), path
+        variant = osp.basename(path)[len('segmif_mit-'):][:2]
+        assert model.backbone.init_cfg == dict(
+            type='Pretrained', checkpoint=f'pretrain/mit_{variant}.pth'), path
+        assert model.data_preprocessor.type == 'MultiModalDataPreProcessor'
+        assert len(model.fusion_head.hia_cfgs) == 2
+
+
+def test_b0_config_builds_and_runs():
+    cfg = Config.fromfile(str(REPO / 'configs/_base_/models/segmif_mit-b0.py'))
+    cfg.model.decode_head.norm_cfg = dict(type='BN', requires_grad=True)
+    cfg.model.fusion_loss = dict(type='ToyFusionLoss')
+    model = MODELS.build(cfg.model)
+    model.phase = 'fusion'
+    losses = model.loss(*batch(size=(24, 24), num=1))
+    assert 'decode.loss_ce' in losses and 'fusion.loss_toy' in losses
