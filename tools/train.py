@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
 from mmseg.registry import RUNNERS
 from segmif_mm.engine.optimizers import enable_amp
+from segmif_mm.utils import init_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +56,7 @@ def main() -> None:
     if args.amp:
         enable_amp(cfg.optim_wrapper)
     cfg.resume = args.resume
+    init_cpu_distributed(cfg)
 
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))

@@ -42,6 +42,9 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
             Defaults to 1.
         val_interval (int, optional): Validation interval in iterations.
             Defaults to None, i.e. at the end of every round.
+        val_before_train (bool): Also validate the untrained (or freshly
+            loaded) model before the first iteration, as a baseline. Not
+            repeated when resuming. Defaults to False.
 
     Example:
         >>> train_cfg = dict(
@@ -57,7 +60,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
                  phases: Sequence[dict] = (dict(phase='fusion', iters=5000),
                                            dict(phase='seg', iters=10000)),
                  val_begin: int = 1,
-                 val_interval: Union[int, None] = None) -> None:
+                 val_interval: Union[int, None] = None,
+                 val_before_train: bool = False) -> None:
         self.spans = self.build_spans(num_rounds, phases)
         self.num_rounds = num_rounds
         self.round_ends = {
@@ -72,6 +76,7 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
             val_begin=val_begin,
             val_interval=val_interval or max_iters + 1)
         self.validate_at_round_end = val_interval is None
+        self.val_before_train = val_before_train
         self._span_begins = [span.begin for span in self.spans]
 
     @staticmethod
@@ -109,6 +114,13 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
     @property
     def current_span(self) -> PhaseSpan:
         return self.span_at(min(self._iter, self._max_iters - 1))
+
+    def run(self):
+        """Optionally validate the starting point, then train."""
+        if (self.val_before_train and self._iter == 0
+                and self.runner.val_loop is not None):
+            self.runner.val_loop.run()
+        return super().run()
 
     def run_iter(self, data_batch: Sequence[dict]) -> None:
         """Set the model's phase for this iteration, then train on the batch."""
