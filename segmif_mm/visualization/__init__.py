@@ -1,0 +1,3 @@
+from .fusion_seg_local_visualizer import FusionSegLocalVisualizer
+
+__all__ = ['FusionSegLocalVisualizer']

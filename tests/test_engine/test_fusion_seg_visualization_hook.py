@@ -17,7 +17,7 @@ from segmif_mm.engine.hooks.fusion_seg_visualization_hook import \
     FusionSegVisualizationHook
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
-TINY_CONFIG = Path(__file__).parents[1] / 'data' / 'segmif_tiny.py'
+TINY_CONFIG = Path(__file__).parents[1] / 'configs' / 'segmif_tiny.py'
 CLASSES = ('a', 'b', 'c')
 PALETTE = [[10, 20, 30], [200, 0, 0], [0, 150, 250]]
 H, W = 13, 17

@@ -1,4 +1,8 @@
 from .dynamic_task_weight_hook import DynamicTaskWeightHook
+from .fusion_seg_visualization_hook import FusionSegVisualizationHook
 from .phase_param_scheduler_hook import PhaseParamSchedulerHook
 
-__all__ = ['DynamicTaskWeightHook', 'PhaseParamSchedulerHook']
+__all__ = [
+    'DynamicTaskWeightHook', 'FusionSegVisualizationHook',
+    'PhaseParamSchedulerHook'
+]

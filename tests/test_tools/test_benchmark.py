@@ -1,0 +1,50 @@
+import json
+
+import pytest
+import torch
+
+PARTS = ('fusion', 'segmentation', 'full')
+RESULT_KEYS = {
+    'latency_ms_median', 'latency_ms_min', 'latency_ms_max',
+    'throughput_img_per_s', 'peak_memory_mib'
+}
+
+
+@pytest.mark.parametrize('with_checkpoint,extra', [(False, []),
+                                                   (True, ['--amp'])])
+def test_table_and_json(with_checkpoint, extra, tmp_path, tiny_config,
+                        tiny_checkpoint, run_tool, capsys):
+    out = tmp_path / 'bench' / 'result.json'
+    checkpoint = [tiny_checkpoint] if with_checkpoint else []
+    run_tool('benchmark.py', tiny_config, *checkpoint, '--device', 'cpu',
+             '--shape', 32, 40, '--batch-size', 2, '--repeat', 1,
+             '--warmup', 0, '--threads', 1, '--json', out, *extra)
+    printed = capsys.readouterr().out
+    for column in ('latency median (ms)', 'throughput (img/s)',
+                   'peak RSS so far (MiB)', *PARTS):
+        assert column in printed
+
+    result = json.loads(out.read_text())
+    settings = result['settings']
+    assert settings['shape'] == [32, 40]
+    assert settings['batch_size'] == 2
+    assert settings['threads'] == 1
+    assert settings['amp'] is bool(extra)
+    assert settings['amp_dtype'] == ('bfloat16' if extra else None)
+    assert settings['checkpoint'] == (str(tiny_checkpoint)
+                                      if with_checkpoint else None)
+    assert settings['memory_kind'] == 'process_peak_rss_cumulative'
+    assert set(result['results']) == set(PARTS)
+    for part in PARTS:
+        values = result['results'][part]
+        assert set(values) == RESULT_KEYS
+        assert values['throughput_img_per_s'] == pytest.approx(
+            2e3 / values['latency_ms_median'])
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason='checks the error without CUDA')
+def test_cuda_without_cuda_is_an_error(tiny_config, run_tool):
+    with pytest.raises(RuntimeError, match='CUDA is not available'):
+        run_tool('benchmark.py', tiny_config, '--device', 'cuda', '--shape',
+                 32, 32, '--repeat', 1)

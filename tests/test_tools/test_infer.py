@@ -1,0 +1,79 @@
+import shutil
+from pathlib import Path
+
+import cv2
+import mmcv
+import numpy as np
+import pytest
+
+from segmif_mm.apis import inference_model, init_model
+from segmif_mm.visualization import FusionSegLocalVisualizer
+
+VIFB = Path(__file__).parents[2] / '..' / 'shared' / 'data' / 'real' / \
+    'vifb_pairs'
+# odd sizes; manWalking's infrared JPEG is single-channel, walking's is a
+# 3-channel grey copy
+NAMES = ('manWalking', 'walking')
+
+
+@pytest.fixture
+def vifb(tmp_path: Path) -> Path:
+    """A few VIFB pairs copied to ``tmp_path/{ir,vi}``."""
+    if not VIFB.is_dir():
+        pytest.skip(f'VIFB pairs not found at {VIFB.resolve()}')
+    for folder in ('ir', 'vi'):
+        (tmp_path / folder).mkdir()
+        for name in NAMES:
+            shutil.copy(VIFB / folder / f'{name}.jpg', tmp_path / folder)
+    return tmp_path
+
+
+def test_folders_on_vifb_pairs(vifb, tmp_path, tiny_config, tiny_checkpoint,
+                               run_tool):
+    out = tmp_path / 'out'
+    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir', vifb / 'ir',
+             '--vis', vifb / 'vi', '--out-dir', out)
+    model = init_model(str(tiny_config), str(tiny_checkpoint))
+    palette = np.array(model.dataset_meta['palette'])
+    for name in NAMES:
+        height, width = cv2.imread(str(vifb / 'vi' / f'{name}.jpg')).shape[:2]
+        fused = mmcv.imread(str(out / 'fused' / f'{name}.png'),
+                            channel_order='rgb')
+        seg = mmcv.imread(str(out / 'seg' / f'{name}.png'),
+                          channel_order='rgb')
+        assert fused.shape == seg.shape == (height, width, 3)
+        # every pixel of the segmentation has a palette colour
+        assert (seg.reshape(-1, 1, 3) == palette[None]).all(-1).any(-1).all()
+    expected = inference_model(model, str(vifb / 'ir' / 'walking.jpg'),
+                               str(vifb / 'vi' / 'walking.jpg'))
+    fused = mmcv.imread(str(out / 'fused' / 'walking.png'),
+                        channel_order='rgb')
+    np.testing.assert_array_equal(
+        fused,
+        FusionSegLocalVisualizer.fused_to_uint8(expected.pred_fused_img))
+
+
+def test_single_pair(vifb, tmp_path, tiny_config, tiny_checkpoint, run_tool):
+    out = tmp_path / 'single'
+    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+             vifb / 'ir' / 'manWalking.jpg', '--vis',
+             vifb / 'vi' / 'manWalking.jpg', '--out-dir', out)
+    assert sorted(p.name for p in (out / 'fused').iterdir()) == [
+        'manWalking.png'
+    ]
+    seg = cv2.imread(str(out / 'seg' / 'manWalking.png'))
+    assert seg.shape == (254, 328, 3)
+
+
+def test_unmatched_and_mixed_inputs_are_errors(vifb, tmp_path, tiny_config,
+                                               tiny_checkpoint, run_tool):
+    (vifb / 'vi' / 'walking.jpg').rename(vifb / 'vi' / 'extra.jpg')
+    with pytest.raises(ValueError, match=r"\['walking'\].*\['extra'\]"):
+        run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+                 vifb / 'ir', '--vis', vifb / 'vi', '--out-dir',
+                 tmp_path / 'o')
+    with pytest.raises(ValueError, match='both be files or both be folders'):
+        run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+                 vifb / 'ir' / 'walking.jpg', '--vis', vifb / 'vi',
+                 '--out-dir', tmp_path / 'o')
+    assert not (tmp_path / 'o').exists()
