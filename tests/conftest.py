@@ -3,49 +3,32 @@ import copy
 from pathlib import Path
 
 import pytest
+import torch
+from mmengine.config import Config
 
 from segmif_mm.datasets import generate_demo_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / 'shared' / 'data' / 'real'
 
-TINY_SEGMIF = dict(
-    type='SegMiF',
-    data_preprocessor=dict(type='MultiModalDataPreProcessor', pad_val=0,
-                           seg_pad_val=255),
-    backbone=dict(
-        type='MixVisionTransformer',
-        in_channels=3,
-        embed_dims=16,
-        num_layers=[1, 1, 1, 1],
-        num_heads=[1, 2, 4, 8],
-        sr_ratios=[8, 4, 2, 1],
-        drop_path_rate=0.0),
-    decode_head=dict(
-        type='SegformerHead',
-        in_channels=[16, 32, 64, 128],
-        in_index=[0, 1, 2, 3],
-        channels=16,
-        dropout_ratio=0.0,
-        num_classes=4,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    fusion_head=dict(
-        type='DRDBFusionHead',
-        channels=8,
-        growth=4,
-        dilations=(1, 2),
-        guidance_channels=(16, 32),
-        hia_cfgs=[
-            dict(type='HierarchicalInteractiveAttention', channels=8,
-                 num_heads=2),
-            dict(type='HierarchicalInteractiveAttention', channels=8,
-                 num_heads=2)
-        ]),
-    fusion_loss=dict(type='FusionLoss'),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+TINY_CONFIG = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
+
+
+def load_tiny_segmif() -> dict:
+    """The tiny SegMiF of ``tests/configs/segmif_tiny.py`` for training tests:
+    random init (no pretrained file) and no dropout, so runs are
+    reproducible."""
+    model = Config.fromfile(str(TINY_CONFIG)).model.to_dict()
+    model['backbone'].pop('init_cfg')
+    model['decode_head']['dropout_ratio'] = 0.0
+    return model
+
+
+TINY_SEGMIF = load_tiny_segmif()
+
+# The suite shares 2 cores with its own subprocesses; one intra-op thread per
+# process avoids oversubscription (results are the same).
+torch.set_num_threads(1)
 
 
 @pytest.fixture
