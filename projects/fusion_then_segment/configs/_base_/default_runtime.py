@@ -1,0 +1,21 @@
+# MMSeg's default runtime (configs/_base_/default_runtime.py) plus the
+# modules of segmif_mm (label loading, metrics) and of this project
+# (FusedImageDataset). Run from the repository root with PYTHONPATH=. (see
+# README).
+default_scope = 'mmseg'
+custom_imports = dict(
+    imports=['segmif_mm', 'projects.fusion_then_segment.fusion_then_segment'],
+    allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+tta_model = dict(type='SegTTAModel')

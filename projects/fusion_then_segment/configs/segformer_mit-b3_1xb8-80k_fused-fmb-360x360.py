@@ -1,0 +1,12 @@
+# Fusion-then-segment on FMB: stock SegFormer (MiT-B3) trained and tested on
+# fused images (of SegMiF via tools/fuse.py, or of any other method) with
+# FMB's labels and SegMiF's metric protocols; SegMiF's segmentation schedule
+# as one 80k-iteration run, as the paper trains its fusion-based competitors
+# (Table 2). Set FUSED_ROOT to the folder with train/ and test/ fused images.
+_base_ = [
+    './_base_/models/segformer_mit-b3.py', './_base_/datasets/fused_fmb.py',
+    './_base_/default_runtime.py', './_base_/schedules/schedule_80k.py'
+]
+crop_size = (360, 360)
+model = dict(
+    data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=15))

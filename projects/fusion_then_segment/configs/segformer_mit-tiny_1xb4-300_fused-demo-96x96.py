@@ -1,0 +1,48 @@
+# Fusion-then-segment on the procedural demo data, sized for a CPU: the tiny
+# MiT of configs/segmif_demo.py (16-dim first stage, one layer per stage, no
+# pretrained weights), 300 iterations of batch 4 on the fused images in
+# FUSED_ROOT/{train,test}. run.py drives fuse -> train -> test end to end.
+_base_ = [
+    './_base_/models/segformer_mit-b3.py',
+    './_base_/datasets/fused_segmif_demo.py', './_base_/default_runtime.py',
+    './_base_/schedules/schedule_80k.py'
+]
+crop_size = (96, 96)
+max_iters = 300
+warmup_iters = 50
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        init_cfg=None,
+        embed_dims=16,
+        num_layers=[1, 1, 1, 1],
+        num_heads=[1, 2, 4, 8],
+        drop_path_rate=0.0),
+    decode_head=dict(
+        in_channels=[16, 32, 64, 128],
+        channels=64,
+        num_classes=4,
+        norm_cfg=norm_cfg))
+env_cfg = dict(cudnn_benchmark=False)
+
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.05,
+        begin=0,
+        end=warmup_iters,
+        by_epoch=False),
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=1.0,
+        begin=warmup_iters,
+        end=max_iters,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

@@ -1,0 +1,3 @@
+from .fused_image_dataset import FusedImageDataset
+
+__all__ = ['FusedImageDataset']

@@ -1,0 +1,106 @@
+"""SegMiF trained with uncertainty-based task weights."""
+from typing import Dict, List, Tuple
+
+from torch import Tensor, nn
+
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from segmif_mm.models.segmentors import SegMiF
+
+TASKS = ('fusion', 'seg')
+
+
+@MODELS.register_module()
+class SegMiFUncertaintyWeighting(SegMiF):
+    """SegMiF whose task weights λ are learned from homoscedastic uncertainty
+    (Kendall et al., CVPR 2018) instead of being fixed or set by eq. 9.
+
+    In the fusion and joint phases the loss of eq. 7 becomes
+
+    .. math::
+        L = \\exp(-s_f) L_f + s_f + \\exp(-s_s) L_s + s_s
+
+    with learnable log-variances :math:`s_f, s_s` held by ``task_weighting``
+    (an :class:`UncertaintyTaskWeighting`): every ``fusion.loss_*`` term is
+    multiplied by :math:`\\exp(-s_f)`, every ``decode``/``aux`` loss term by
+    :math:`\\exp(-s_s)`, and ``loss_uncertainty`` :math:`= s_f + s_s` is
+    added. The weights are logged as ``lambda_fusion`` / ``lambda_seg``.
+    The segmentation phase is unchanged (unweighted segmentation loss).
+
+    The log-variances are trained with the fusion sub-network, in the phases
+    that use λ: add ``task_weighting`` to the fusion optimizer's modules,
+
+    .. code:: python
+
+        optim_wrapper = dict(task_modules=dict(
+            fusion=('fusion_head', 'task_weighting'),
+            seg=('backbone', 'decode_head', 'auxiliary_head')))
+
+    and drop ``DynamicTaskWeightHook`` (``task_weights`` must stay at 1).
+
+    Args:
+        task_weighting (ConfigType): Config of the module holding the
+            log-variances, with tasks ``('fusion', 'seg')``. Defaults to
+            ``dict(type='UncertaintyTaskWeighting')``.
+        **kwargs: Arguments of :class:`segmif_mm.models.SegMiF`.
+    """
+
+    def __init__(self,
+                 task_weighting: ConfigType = dict(
+                     type='UncertaintyTaskWeighting'),
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.task_weighting = MODELS.build(task_weighting)
+        tasks = tuple(getattr(self.task_weighting, 'tasks', ()))
+        if tasks != TASKS:
+            raise ValueError(
+                'SegMiFUncertaintyWeighting needs a task_weighting with '
+                f'tasks={TASKS}, got {tasks}.')
+        self.task_weighting.requires_grad_(self.phase in ('fusion', 'joint'))
+
+    def _phase_modules(self) -> List[Tuple[nn.Module, bool]]:
+        """Task modules with whether the current phase trains them; the
+        log-variances train with the fusion sub-network."""
+        modules = super()._phase_modules()
+        weighting = getattr(self, 'task_weighting', None)
+        if weighting is not None:
+            modules.append((weighting, self.phase in ('fusion', 'joint')))
+        return modules
+
+    def loss(self, inputs: Tensor,
+             data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of the active phase, weighted by ``exp(-s_i)``.
+
+        Args:
+            inputs (Tensor): ``[B, 4, H, W]`` (R, G, B, IR) in [0, 1].
+            data_samples (list[:obj:`SegDataSample`]): Samples with
+                ``gt_sem_seg``.
+
+        Returns:
+            dict[str, Tensor]: As :meth:`SegMiF.loss`; in the fusion and
+            joint phases the loss terms are weighted by ``exp(-s_i)`` and
+            ``loss_uncertainty``, ``lambda_fusion`` and ``lambda_seg`` are
+            added.
+        """
+        if self.task_weights != dict(fusion=1.0, seg=1.0):
+            raise ValueError(
+                'SegMiFUncertaintyWeighting learns its task weights, but '
+                f'task_weights was set to {self.task_weights}; remove '
+                'DynamicTaskWeightHook (or any hook setting task_weights) '
+                'from custom_hooks.')
+        losses = super().loss(inputs, data_samples)
+        if self.phase == 'seg':
+            return losses
+        weights, log_vars = self.task_weighting()
+        weighted = {}
+        for key, value in losses.items():
+            if 'loss' not in key:
+                weighted[key] = value
+            elif key.startswith('fusion.'):
+                weighted[key] = weights[0] * value
+            else:
+                weighted[key] = weights[1] * value
+        weighted['loss_uncertainty'] = log_vars.sum()
+        for index, task in enumerate(TASKS):
+            weighted[f'lambda_{task}'] = weights[index].detach()
+        return weighted
