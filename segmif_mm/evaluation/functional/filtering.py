@@ -1,0 +1,299 @@
+"""Filters of the fusion-quality metrics with MATLAB semantics.
+
+All functions work on tensors ``[..., H, W]`` and are batched over the
+leading dimensions. The Gaussian filters are banded matrix products on
+strided views of the input, which keeps float64 filtering fast on CPU and
+GPU alike.
+"""
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# Output rows per banded matrix product in ``filter_valid``: large enough
+# for efficient matrix products, small enough to keep the multiplications
+# by the zeros of the band low.
+_BLOCK = 32
+
+
+def gaussian_kernel_1d(size: int,
+                       sigma: float,
+                       dtype: torch.dtype = torch.float64,
+                       device: Optional[torch.device] = None) -> Tensor:
+    """1-D factor of MATLAB ``fspecial('gaussian', size, sigma)``.
+
+    ``fspecial`` builds ``exp(-(x^2 + y^2) / (2 sigma^2))`` on a centred
+    ``size x size`` grid, zeroes entries below ``eps * max`` and normalises
+    the sum to 1. Without that truncation the kernel is the outer product of
+    this normalised 1-D kernel with itself, so separable filtering with it
+    reproduces ``fspecial``'s kernel up to float rounding.
+
+    Args:
+        size (int): Kernel size (odd).
+        sigma (float): Standard deviation in pixels.
+        dtype (torch.dtype): Output dtype. Defaults to torch.float64.
+        device (torch.device, optional): Output device. Defaults to None.
+
+    Returns:
+        Tensor: ``[size]`` kernel summing to 1.
+
+    Raises:
+        ValueError: ``fspecial`` would truncate corner entries, so the 2-D
+            kernel would not be separable.
+    """
+    positions = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    kernel = torch.exp(-positions**2 / (2 * sigma**2))
+    # fspecial zeroes entries below eps * max; the smallest 2-D entry is
+    # the corner, kernel[0] ** 2 relative to the centre value 1.
+    if kernel[0].item()**2 < torch.finfo(torch.float64).eps:
+        raise ValueError(
+            f'fspecial would truncate the {size}x{size} Gaussian with sigma '
+            f'{sigma}; it is not separable. Use a smaller size or larger '
+            'sigma.')
+    return (kernel / kernel.sum()).to(dtype=dtype, device=device)
+
+
+def _toeplitz_block(kernel: Tensor, block: int, stride: int) -> Tensor:
+    """Banded matrix ``T`` with ``T[j, j * stride + k] = kernel[k]``."""
+    size = kernel.numel()
+    span = (block - 1) * stride + size
+    matrix = kernel.new_zeros(block, span)
+    rows = torch.arange(block, device=kernel.device).unsqueeze(1)
+    cols = rows * stride + torch.arange(size, device=kernel.device)
+    matrix[rows.expand(block, size), cols] = kernel.expand(block, size)
+    return matrix
+
+
+def _correlate_rows(x: Tensor, kernel: Tensor, stride: int) -> Tensor:
+    """'valid' correlation along dim -2 with a stride.
+
+    The output rows are cut into blocks of ``_BLOCK``; each block is one
+    small banded matrix times a window of input rows. The input is copied
+    once into a zero-padded buffer whose windows, over all images and
+    blocks, are equally spaced, so all blocks are a single batched matrix
+    product on a strided view (no window copies, one parallel operation).
+
+    Args:
+        x (Tensor): ``[..., H, W]``, any strides, ``H >= kernel size``.
+        kernel (Tensor): ``[N]`` 1-D kernel.
+        stride (int): Output subsampling step.
+
+    Returns:
+        Tensor: ``[..., (H - N) // stride + 1, W]``.
+    """
+    size = kernel.numel()
+    *batch, height, width = x.shape
+    out_rows = (height - size) // stride + 1
+    block = min(_BLOCK, out_rows)
+    step = block * stride
+    span = (block - 1) * stride + size
+    # Windows of image i start at rows i * padded + j * step; a window may
+    # read past its image (into the next one or the tail) only for rows
+    # that feed discarded outputs, and those rows must be finite.
+    num_blocks = max(math.ceil(out_rows / block), math.ceil(height / step))
+    padded = num_blocks * step
+    num_images = math.prod(batch)
+    buffer = x.new_empty(num_images * padded * width + span * width)
+    images = buffer[:num_images * padded * width].view(
+        num_images, padded, width)
+    images[:, :height].copy_(x.reshape(num_images, height, width))
+    images[:, height:].zero_()
+    buffer[num_images * padded * width:].zero_()
+    windows = buffer.as_strided((num_images * num_blocks, span, width),
+                                (step * width, width, 1))
+    band = _toeplitz_block(kernel, block, stride)
+    out = torch.bmm(band.expand(num_images * num_blocks, block, span), windows)
+    return out.view(*batch, num_blocks * block, width)[..., :out_rows, :]
+
+
+def filter_valid(x: Tensor, kernel: Tensor, stride: int = 1) -> Tensor:
+    """Separable 2-D filtering, MATLAB ``filter2(k' * k, x, 'valid')``.
+
+    Correlation (not convolution; the kernels used are symmetric anyway)
+    with the outer product of ``kernel`` with itself, keeping only outputs
+    whose window lies inside the image. ``stride`` 2 returns
+    ``out(1:2:end, 1:2:end)`` of the full 'valid' output without computing
+    the dropped samples. An image smaller than the kernel gives an empty
+    output, like MATLAB. Each 1-D pass is one batched banded matrix
+    product.
+
+    Args:
+        x (Tensor): ``[..., H, W]`` float image(s).
+        kernel (Tensor): ``[N]`` 1-D kernel of the same dtype and device.
+        stride (int): Output subsampling step. Defaults to 1.
+
+    Returns:
+        Tensor: ``[..., (H - N) // stride + 1, (W - N) // stride + 1]``
+        (a dimension is 0 where the image is smaller than the kernel).
+    """
+    size = kernel.numel()
+    height, width = x.shape[-2:]
+    out_h = (height - size) // stride + 1 if height >= size else 0
+    out_w = (width - size) // stride + 1 if width >= size else 0
+    if not out_h or not out_w:
+        return x.new_zeros(x.shape[:-2] + (out_h, out_w))
+    rows = _correlate_rows(x, kernel, stride)
+    return _correlate_rows(rows.transpose(-1, -2), kernel,
+                           stride).transpose(-1, -2)
+
+
+def _first_pass_transposed(x: Tensor, kernel: Tensor, block: int,
+                           num_blocks: int, out: Tensor) -> None:
+    """First pass of :func:`filter_valid_unordered`, written to ``out``.
+
+    ``out[i * num_blocks + j]`` (``W x block``) is the transposed block
+    ``j`` of output rows of image ``i``. When the image height is a multiple
+    of ``block`` (and ``block >= N - 1``) the windows of all blocks are
+    equally spaced in ``x`` itself, so all but the very last window (which
+    would read past the end of ``x``) are one product on a strided view of
+    ``x``; otherwise ``x`` is first copied into a zero-padded buffer.
+    """
+    size = kernel.numel()
+    *batch, height, width = x.shape
+    num_images = math.prod(batch)
+    span = block + size - 1
+    products = _toeplitz_block(kernel, block, 1).t()
+    if (x.is_contiguous() and height == num_blocks * block
+            and size - 1 <= block):
+        source, count = x, num_images * num_blocks - 1
+        last = torch.zeros(
+            span, width, dtype=x.dtype, device=x.device).t().unsqueeze(0)
+        last[0, :, :block] = x.reshape(-1, width)[-block:].t()
+        torch.bmm(last, products.unsqueeze(0), out=out[count:])
+    else:
+        count = num_images * num_blocks
+        source = x.new_empty(count * block * width + span * width)
+        padded = source[:count * block * width].view(num_images, -1, width)
+        padded[:, :height].copy_(x.reshape(num_images, height, width))
+        padded[:, height:].zero_()
+        source[count * block * width:].zero_()
+    windows = source.as_strided((count, width, span),
+                                (block * width, 1, width),
+                                source.storage_offset())
+    torch.bmm(windows, products.expand(count, span, block), out=out[:count])
+
+
+def filter_valid_unordered(x: Tensor, kernel: Tensor) -> Tuple[Tensor, Tensor]:
+    """:func:`filter_valid` (stride 1) with its outputs in block order.
+
+    For statistics that only sum over pixels (SSIM's mean, VIF's sums) the
+    pixel order does not matter. Both 1-D passes are then single batched
+    products on strided views, without the transposition copy of
+    :func:`filter_valid`: the first pass writes each block of output rows
+    transposed (``W x block``), which is exactly the row-major input the
+    second pass needs. Every channel has the same order, so element-wise
+    operations between channels stay valid.
+
+    Args:
+        x (Tensor): ``[..., H, W]`` float image(s), ``H, W >= N``.
+        kernel (Tensor): ``[N]`` 1-D kernel of the same dtype and device.
+
+    Returns:
+        tuple[Tensor, Tensor]: The outputs ``[..., P]`` with
+        ``P >= (H - N + 1) (W - N + 1)``, and a bool mask ``[P]`` of the
+        positions that are 'valid' outputs (the others are finite padding
+        to drop from sums).
+    """
+    size = kernel.numel()
+    *batch, height, width = x.shape
+    out_h, out_w = height - size + 1, width - size + 1
+    num_images = math.prod(batch)
+    # Blocks of `block` output rows; a height divisible by the block size
+    # lets the first pass read the input without copying it.
+    block = min(_BLOCK, out_h)
+    if height % block:
+        block = next((b for b in range(block, _BLOCK // 2 - 1, -1)
+                      if height % b == 0), block)
+    num_blocks = math.ceil(height / block)
+    # Second pass over each transposed (W x block) slab, in the same way;
+    # slabs padded to a multiple of `block_w` rows, plus a zero tail.
+    block_w = min(_BLOCK, out_w)
+    span_w = block_w + size - 1
+    num_blocks_w = math.ceil(width / block_w)
+    padded_w = num_blocks_w * block_w
+    slabs = num_images * num_blocks * padded_w * block
+    second = x.new_empty(slabs + span_w * block)
+    second[slabs:].zero_()
+    transposed = second[:slabs].view(num_images * num_blocks, padded_w, block)
+    if padded_w == width:
+        _first_pass_transposed(x, kernel, block, num_blocks, transposed)
+    else:
+        first = x.new_empty(num_images * num_blocks, width, block)
+        _first_pass_transposed(x, kernel, block, num_blocks, first)
+        transposed[:, :width] = first
+        transposed[:, width:].zero_()
+    windows_w = second.as_strided(
+        (num_images * num_blocks * num_blocks_w, span_w, block),
+        (block_w * block, block, 1))
+    band_w = _toeplitz_block(kernel, block_w, 1)
+    out = torch.bmm(band_w.expand(windows_w.shape[0], block_w, span_w),
+                    windows_w)
+    # Output (image, j, i, c, r) is pixel (j * block + r, i * block_w + c).
+    device = x.device
+    row = (torch.arange(num_blocks, device=device).view(-1, 1, 1, 1) * block
+           + torch.arange(block, device=device))
+    col = (torch.arange(num_blocks_w, device=device).view(1, -1, 1, 1) *
+           block_w + torch.arange(block_w, device=device).view(1, 1, -1, 1))
+    valid = ((row < out_h) & (col < out_w)).flatten()
+    return out.view(*batch, -1), valid
+
+
+def matlab_gradient(x: Tensor) -> Tuple[Tensor, Tensor]:
+    """Numerical gradient like MATLAB ``[gx, gy] = gradient(x)``.
+
+    Central differences ``(x[i+1] - x[i-1]) / 2`` inside, one-sided
+    differences at the borders, 0 along a dimension of length 1.
+
+    Args:
+        x (Tensor): ``[..., H, W]`` float image(s).
+
+    Returns:
+        tuple[Tensor, Tensor]: ``gx`` (along W) and ``gy`` (along H), both
+        ``[..., H, W]``.
+    """
+    return _gradient_1d(x, -1), _gradient_1d(x, -2)
+
+
+def _gradient_1d(x: Tensor, dim: int) -> Tensor:
+    """MATLAB ``gradient`` along one dimension."""
+    length = x.shape[dim]
+    grad = torch.zeros_like(x)
+    if length < 2:
+        return grad
+    grad.narrow(dim, 0, 1).copy_(x.narrow(dim, 1, 1) - x.narrow(dim, 0, 1))
+    grad.narrow(dim, length - 1, 1).copy_(
+        x.narrow(dim, length - 1, 1) - x.narrow(dim, length - 2, 1))
+    if length > 2:
+        grad.narrow(dim, 1, length - 2).copy_(
+            (x.narrow(dim, 2, length - 2) - x.narrow(dim, 0, length - 2)) /
+            2)
+    return grad
+
+
+def sobel_conv2_same(x: Tensor) -> Tuple[Tensor, Tensor]:
+    """Sobel responses as MATLAB ``conv2(x, h, 'same')`` (zero padding).
+
+    ``h3 = [-1 0 1; -2 0 2; -1 0 1]`` gives ``gx`` and
+    ``h1 = [1 2 1; 0 0 0; -1 -2 -1]`` gives ``gy``, both as true
+    convolutions (kernel rotated by 180 degrees) over the image padded with
+    zeros, computed separably. Integer inputs (e.g. int32 copies of uint8
+    images) give exact integer results.
+
+    Args:
+        x (Tensor): ``[..., H, W]`` image(s), integer or float.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``gx`` and ``gy``, both ``[..., H, W]`` of
+        the dtype of ``x``.
+    """
+    padded = F.pad(x, (1, 1, 1, 1))
+    # rot180(h3) = [1 2 1]' * [1 0 -1]; rot180(h1) = [-1 0 1]' * [1 2 1].
+    smooth_rows = torch.add(padded[..., :-2, :], padded[..., 2:, :]).add_(
+        padded[..., 1:-1, :], alpha=2)
+    grad_x = smooth_rows[..., :-2] - smooth_rows[..., 2:]
+    smooth_cols = torch.add(padded[..., :-2], padded[..., 2:]).add_(
+        padded[..., 1:-1], alpha=2)
+    grad_y = smooth_cols[..., 2:, :] - smooth_cols[..., :-2, :]
+    return grad_x, grad_y

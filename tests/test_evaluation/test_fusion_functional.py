@@ -1,0 +1,220 @@
+"""Fusion-quality metrics: closed forms, invariances, numpy reference."""
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy import signal
+
+from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.evaluation.functional import (
+    FUSION_METRICS, average_gradient, correlation_coefficient, entropy,
+    fusion_metrics, mse, mutual_information, psnr, psnr_textbook, qabf,
+    rgb_to_gray, scd, spatial_frequency, ssim, ssim_index,
+    standard_deviation, to_uint8, vif, vifp)
+from segmif_mm.evaluation.functional import reference_numpy as ref
+from segmif_mm.evaluation.functional.filtering import (filter_valid,
+                                                       filter_valid_unordered,
+                                                       gaussian_kernel_1d)
+
+REAL = Path(__file__).parents[2] / '..' / 'shared' / 'data' / 'real'
+# (folder, name, suffix, fusion rule of the test's fused image). 00001D has
+# 254/255 pixels (MI quirk); max fusion copies edges, so Qabf meets equal
+# source and fused edge strengths.
+PAIRS = [('msrs_objects', '00001D', '.png', 'max'),
+         ('msrs_objects', '00003N', '.png', 'average'),
+         ('vifb_pairs', 'carShadow', '.jpg', 'average'),
+         ('vifb_pairs', 'manWalking', '.jpg', 'max'),
+         ('vifb_pairs', 'peopleShadow', '.jpg', 'average')]
+
+
+def u8(array) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(array, dtype=np.uint8))
+
+
+def random_image(seed: int, shape=(48, 56)) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, shape, dtype=torch.uint8,
+                         generator=generator)
+
+
+def load_real_pair(folder: str, name: str, suffix: str):
+    """Infrared and grey visible uint8 numpy images of a real pair."""
+    root = REAL / folder
+    if not (root / 'vi' / f'{name}{suffix}').exists():
+        pytest.skip(f'real samples not found under {REAL}; they live in '
+                    'the shared folder beside the repository (see '
+                    '../shared/data/real/README.md).')
+    results = LoadMultiModalImages()(
+        dict(
+            img_path=str(root / 'vi' / f'{name}{suffix}'),
+            ir_path=str(root / 'ir' / f'{name}{suffix}')))
+    return results['ir'], ref.rgb2gray(results['img'])
+
+
+def test_conversions():
+    # Halves round up as MATLAB's im2uint8 and uint8() do.
+    image = torch.tensor([-0.2, 0.0, 0.5 / 255, 1.5 / 255, 0.5, 1.0, 1.7])
+    assert to_uint8(image).tolist() == [0, 0, 1, 2, 128, 255, 255]
+    with pytest.raises(ValueError, match='NaN'):
+        to_uint8(torch.tensor([0.5, float('nan')]))
+    rgb = u8(np.random.default_rng(0).integers(0, 256, (7, 9, 3)))
+    grey = rgb_to_gray(rgb.permute(2, 0, 1))
+    assert torch.equal(grey, torch.from_numpy(ref.rgb2gray(rgb.numpy())))
+    # Equal channels (a grey image stored as colour) stay unchanged.
+    flat = torch.arange(256, dtype=torch.uint8).view(16, 16)
+    assert torch.equal(rgb_to_gray(flat.expand(3, 16, 16)), flat)
+    with pytest.raises(TypeError, match='to_uint8'):
+        entropy(torch.rand(20, 20))
+    with pytest.raises(ValueError, match='equal size'):
+        mse(random_image(0), random_image(1, (48, 50)), random_image(2))
+    with pytest.raises(ValueError, match='at least 11x11'):
+        ssim_index(random_image(0, (10, 40)), random_image(1, (10, 40)))
+
+
+@pytest.mark.parametrize('shape', [(2, 40, 33), (17, 17), (1, 29, 64)])
+@pytest.mark.parametrize('size,sigma', [(17, 3.4), (9, 1.8), (11, 1.5),
+                                        (3, 0.6)])
+def test_separable_valid_filtering(shape, size, sigma):
+    images = torch.rand(shape, dtype=torch.float64) * 255
+    kernel = gaussian_kernel_1d(size, sigma)
+    window = ref.fspecial_gaussian(size, sigma)
+    flat = images.reshape(-1, *shape[-2:]).numpy()
+    expected = np.stack(
+        [signal.correlate2d(image, window, mode='valid') for image in flat])
+    for stride in (1, 2):
+        strided = expected[:, ::stride, ::stride]
+        out = filter_valid(images, kernel, stride).reshape(strided.shape)
+        np.testing.assert_allclose(out.numpy(), strided, rtol=0, atol=1e-9)
+    values, valid = filter_valid_unordered(images, kernel)
+    assert torch.isfinite(values).all()
+    ordered = np.sort(values[..., valid].reshape(len(flat), -1).numpy(), -1)
+    np.testing.assert_allclose(
+        ordered, np.sort(expected.reshape(len(flat), -1), -1), atol=1e-9)
+
+
+def test_entropy_sd_of_two_levels():
+    image = u8(np.tile([[10, 30]], (6, 4)))  # 50 % each, 6 x 8
+    assert entropy(image) == pytest.approx(1.0, abs=1e-12)
+    assert standard_deviation(image) == pytest.approx(10.0, abs=1e-12)
+    quarter = u8(np.tile([[0, 0, 0, 200]], (4, 2)))
+    assert entropy(quarter) == pytest.approx(
+        -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25)), abs=1e-12)
+    assert entropy(u8(np.full((5, 5), 7))) == 0
+
+
+def test_spatial_frequency_and_average_gradient_of_ramps():
+    height, width = 6, 9
+    cols = np.arange(width)
+    horizontal = u8(np.tile(3 * cols, (height, 1)))
+    assert spatial_frequency(horizontal) == pytest.approx(3.0, abs=1e-12)
+    diagonal = u8(np.add.outer(np.arange(height), cols))
+    assert spatial_frequency(diagonal) == pytest.approx(
+        math.sqrt(2), abs=1e-12)
+    # gradient() is exactly 3 along rows everywhere (also at the borders),
+    # 0 along columns: s = 3 / sqrt(2) summed over H * W pixels.
+    expected = height * width * 3 / math.sqrt(2) / ((height - 1) *
+                                                    (width - 1))
+    assert average_gradient(horizontal) == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match='AG needs'):
+        average_gradient(u8(np.zeros((1, 9))))
+
+
+def test_mutual_information_of_identical_images():
+    image = random_image(0).clamp(max=250)
+    assert mutual_information(image, image, image) == pytest.approx(
+        2 * entropy(image), abs=1e-12)
+    # With 254 and 255 present, the suite's joint histogram merges them.
+    image = u8(np.repeat([[0, 100, 254, 255]], 4, axis=0))  # 4 levels
+    merged = -(0.25 * math.log2(0.25) * 2 + 0.5 * math.log2(0.5))  # 1.5
+    assert entropy(image) == pytest.approx(2.0, abs=1e-12)
+    assert mutual_information(image, image, image) == pytest.approx(
+        2 * (2 * 2.0 - merged), abs=1e-12)
+    assert mutual_information(
+        image, image, image, joint_quirk=False) == pytest.approx(
+            4.0, abs=1e-12)
+
+
+def test_scd_signs():
+    rows, cols = np.indices((8, 10))
+    a = 40 * (rows % 2)  # uncorrelated with b, equal variance
+    b = 40 * (cols % 2)
+    ir, vis = u8(a), u8(b)
+    assert scd(u8(a + b), ir, vis) == pytest.approx(2.0, abs=1e-12)
+    assert scd(u8(100 - a - b), ir, vis) == pytest.approx(
+        -2 / math.sqrt(5), abs=1e-12)
+    assert scd(u8(a + 2 * b), ir, vis) == pytest.approx(
+        1 + 1 / math.sqrt(2), abs=1e-12)
+
+
+def test_identical_images():
+    image = random_image(3)
+    assert ssim_index(image, image) == pytest.approx(1.0, abs=1e-12)
+    assert ssim(image, image, image) == pytest.approx(2.0, abs=1e-12)
+    assert vifp(image, image) == pytest.approx(1.0, abs=1e-9)
+    assert vif(image, image, image) == pytest.approx(2.0, abs=1e-9)
+    assert correlation_coefficient(image, image, image) == pytest.approx(
+        1.0, abs=1e-12)
+    assert mse(image, image, image) == 0
+    assert psnr(image, image, image) == math.inf
+
+
+def test_psnr_range():
+    zeros = u8(np.zeros((20, 20)))
+    for level in (1, 51, 255):
+        fused = u8(np.full((20, 20), level))
+        assert mse(fused, zeros, zeros) == pytest.approx((level / 255)**2)
+        textbook = psnr_textbook(fused, zeros, zeros)
+        assert textbook == pytest.approx(20 * math.log10(255 / level))
+        assert textbook >= 0
+        assert psnr(fused, zeros, zeros) == pytest.approx(
+            textbook + 20 * math.log10(255))
+
+
+def test_symmetric_in_the_sources_and_batched():
+    fused, ir, vis = random_image(0), random_image(1), random_image(2)
+    values = fusion_metrics(fused, ir, vis)
+    swapped = fusion_metrics(fused, vis, ir)
+    assert list(values) == list(FUSION_METRICS)
+    for name in FUSION_METRICS:
+        assert swapped[name] == pytest.approx(values[name], abs=1e-12), name
+    batch = fusion_metrics(
+        torch.stack([fused, vis]), torch.stack([ir, ir]),
+        torch.stack([vis, fused]))
+    second = fusion_metrics(vis, ir, fused)
+    for name in FUSION_METRICS:
+        assert batch[name].shape == (2, )
+        assert batch[name][0].item() == pytest.approx(values[name], abs=1e-12)
+        assert batch[name][1].item() == pytest.approx(second[name], abs=1e-12)
+    # The combined function equals the single-metric functions.
+    singles = dict(
+        EN=entropy(fused), SD=standard_deviation(fused),
+        SF=spatial_frequency(fused), AG=average_gradient(fused),
+        MI=mutual_information(fused, ir, vis), SCD=scd(fused, ir, vis),
+        VIF=vif(fused, ir, vis), Qabf=qabf(fused, ir, vis),
+        SSIM=ssim(fused, ir, vis),
+        CC=correlation_coefficient(fused, ir, vis), MSE=mse(fused, ir, vis),
+        PSNR=psnr(fused, ir, vis), PSNR_textbook=psnr_textbook(fused, ir, vis))
+    for name, value in singles.items():
+        assert values[name] == pytest.approx(value, abs=1e-12), name
+
+
+@pytest.mark.parametrize('folder,name,suffix,rule', PAIRS)
+def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule):
+    ir, vis = load_real_pair(folder, name, suffix)
+    if rule == 'max':
+        fused = np.maximum(ir, vis)
+    else:
+        average = np.floor((ir.astype(np.float64) + vis) / 2 + 0.5)
+        fused = average.astype(np.uint8)
+    expected = ref.all_metrics(fused, ir, vis)
+    values = fusion_metrics(u8(fused), u8(ir), u8(vis))
+    for key in FUSION_METRICS:
+        assert values[key] == pytest.approx(expected[key], abs=1e-6), key
+    exact = ref.mi(ir, vis, fused, joint_quirk=False)
+    assert mutual_information(
+        u8(fused), u8(ir), u8(vis), joint_quirk=False) == pytest.approx(
+            exact, abs=1e-6)
+    if name == '00001D':
+        assert exact != pytest.approx(values['MI'], abs=1e-6)
