@@ -1,4 +1,4 @@
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Iterator, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -12,40 +12,49 @@ from ..utils import unpack_interaction_inputs
 MODALITIES = ('ir', 'vis')
 
 
-def context_attention(query: Tensor, key: Tensor, value: Tensor,
-                      num_heads: int, temperature: Tensor) -> Tensor:
-    """Multi-head attention through a global context matrix.
+def head_context(key: Tensor, value: Tensor, num_heads: int,
+                 num_tokens: int) -> Tensor:
+    """One tile's share of the per-head context logits.
 
-    Per head ``h`` with ``d = C / num_heads`` channels:
-
-    .. math::
-        G_h = \\mathrm{softmax}_{row}(\\tau_h K_h^T V_h / N), \\qquad
-        out_h = Q_h G_h
-
-    ``G_h`` is ``d x d``, so cost and memory are linear in the number of
-    tokens N; the ``N x N`` attention map is never formed. Dividing by N
-    keeps the context logits independent of the image size.
+    For keys and values of ``n`` of the ``N`` tokens, returns
+    :math:`K_h^T V_h / N` for every head ``h`` (``d = C / num_heads``
+    channels each); the shares of all tiles add up to the mean over the N
+    tokens. The keys are scaled before the product, so the sum cannot
+    overflow in half precision; the result is float32 so that the tiles
+    accumulate in full precision.
 
     Args:
-        query (Tensor): Queries ``[B, N, C]``.
-        key (Tensor): Keys ``[B, N, C]``.
-        value (Tensor): Values ``[B, N, C]``.
+        key (Tensor): Keys ``[B, n, C]``.
+        value (Tensor): Values ``[B, n, C]``.
         num_heads (int): Number of heads; divides C.
-        temperature (Tensor): Per-head factor τ of shape ``[num_heads]``.
+        num_tokens (int): Number of tokens N of the whole image.
 
     Returns:
-        Tensor: Attention output ``[B, N, C]``.
+        Tensor: ``[B, num_heads, d, d]`` in float32.
     """
-    batch, tokens, channels = query.shape
+    batch, tokens, _ = key.shape
 
     def heads(x: Tensor) -> Tensor:
         return x.reshape(batch, tokens, num_heads, -1).transpose(1, 2)
 
-    # Scale the keys before the product: the N-term sum becomes a mean and
-    # cannot overflow in half precision.
-    key = heads(key) * (temperature.view(1, -1, 1, 1) / tokens)
-    context = (key.transpose(-2, -1) @ heads(value)).softmax(-1)
-    out = heads(query) @ context
+    key = heads(key) / num_tokens
+    return (key.transpose(-2, -1) @ heads(value)).float()
+
+
+def attend(query: Tensor, context: Tensor) -> Tensor:
+    """Apply per-head contexts to queries: :math:`out_h = Q_h G_h`.
+
+    Args:
+        query (Tensor): Queries ``[B, n, C]``.
+        context (Tensor): Contexts ``[B, num_heads, d, d]``.
+
+    Returns:
+        Tensor: ``[B, n, C]``.
+    """
+    batch, tokens, channels = query.shape
+    num_heads = context.shape[1]
+    out = query.reshape(batch, tokens, num_heads, -1).transpose(1, 2) @ \
+        context.to(query.dtype)
     return out.transpose(1, 2).reshape(batch, tokens, channels)
 
 
@@ -58,8 +67,8 @@ class HierarchicalInteractiveAttention(BaseModule):
     segmentation stream's semantic tokens :math:`F_{seg}^s` and each
     modality's modality tokens :math:`F_x^m`, ``x in {ir, vis}`` (the other
     halves of the paper's decomposition are not used by its attentions and
-    are not computed). Then, per head and with linear cost in the number of
-    pixels N (see :func:`context_attention`):
+    are not computed). Then, per head ``h`` (``d = C / num_heads``
+    channels) and with linear cost in the number of pixels N:
 
     * SoAM (semantic-oriented): :math:`Q_s` from :math:`F_{seg}^s`,
       :math:`K_x, V_x` from :math:`F_x^m`,
@@ -68,17 +77,27 @@ class HierarchicalInteractiveAttention(BaseModule):
       :math:`K_s, V_s` from :math:`F_{seg}^s`,
       :math:`G_s = softmax(\\tau K_s^T V_s / N)`, :math:`M_x = Q_x G_s`.
 
-    Per modality, :math:`f_x' = Norm(f_x + MLP_x([S_x, M_x]))`. The softmax
-    runs over the last dimension of the ``d x d`` context; τ is a learnable
-    per-head temperature (initialised to 1, one per attention module and
-    modality) that lets the model sharpen the context, which the 1/N
-    normalisation otherwise keeps smooth.
+    Per modality, :math:`f_x' = Norm(f_x + MLP_x([S_x, M_x]))`. The
+    contexts :math:`G` are ``d x d`` per head, so the ``N x N`` attention
+    map is never formed; dividing by N keeps the context logits independent
+    of the image size. The softmax runs over the last dimension of the
+    context; τ is a learnable per-head temperature (initialised to 1, one
+    per attention module and modality) that lets the model sharpen the
+    context, which the 1/N normalisation otherwise keeps smooth.
 
     Ablations (paper Table 3): ``use_soam=False`` drops :math:`S_x` and
     ``use_moam=False`` drops :math:`M_x` from the concatenation (the MLP
     input shrinks to C); with both off (variant M1) the MLP takes
     :math:`F_x^m` alone, the segmentation features are not used
     (``uses_semantic_features`` is False) and ``f_seg`` may be None.
+
+    The pixels are processed in tiles of ``chunk_size`` tokens, in two
+    passes: the first sums the contexts' :math:`K^T V` over all tiles, the
+    second computes the outputs tile by tile. Intermediate tensors thus stay
+    tile-sized (cache-resident) instead of full-image ``[B, N, 2C]``
+    buffers, at the cost of computing the channel embeddings in both
+    passes. This is exact up to float rounding (the sums over the tiles are
+    accumulated in float32) and keeps autograd intact.
 
     Args:
         channels (int): Channels C of all three inputs. Defaults to 64.
@@ -95,6 +114,7 @@ class HierarchicalInteractiveAttention(BaseModule):
             Defaults to ``dict(type='GELU')``.
         norm_cfg (dict): Norm over the channel (last) dimension of the
             ``[B, N, C]`` tokens. Defaults to ``dict(type='LN')``.
+        chunk_size (int): Tokens (pixels) per tile. Defaults to 4096.
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to None.
 
@@ -113,16 +133,21 @@ class HierarchicalInteractiveAttention(BaseModule):
                  qkv_bias: bool = True,
                  act_cfg: ConfigType = dict(type='GELU'),
                  norm_cfg: ConfigType = dict(type='LN'),
+                 chunk_size: int = 4096,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if channels % num_heads != 0:
             raise ValueError(f'HierarchicalInteractiveAttention: channels '
                              f'({channels}) must be divisible by num_heads '
                              f'({num_heads}).')
+        if chunk_size < 1:
+            raise ValueError(f'HierarchicalInteractiveAttention: chunk_size '
+                             f'must be >= 1, got {chunk_size}.')
         self.channels = channels
         self.num_heads = num_heads
         self.use_soam = use_soam
         self.use_moam = use_moam
+        self.chunk_size = chunk_size
         num_modalities = len(MODALITIES)
 
         def per_modality(make) -> nn.ModuleDict:
@@ -158,38 +183,103 @@ class HierarchicalInteractiveAttention(BaseModule):
         """bool: Whether ``f_seg`` is used (False for variant M1)."""
         return self.use_soam or self.use_moam
 
-    def interact(self, tokens: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Features each modality's MLP takes (before the residual).
+    def contexts(self, streams: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """First pass: the attention contexts :math:`G` of the whole image.
 
         Args:
-            tokens (dict[str, Tensor]): ``ir``, ``vis`` and ``seg`` tokens
-                ``[B, N, C]`` (``seg`` only when an attention is on).
+            streams (dict[str, Tensor]): ``ir``, ``vis`` and ``seg``
+                features flattened to ``[B, C, N]``.
+
+        Returns:
+            dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
+            ``moam_<x>`` (:math:`G_s` with modality ``x``'s temperature,
+            MoAM) for the attentions in use, each ``[B, heads, d, d]``
+            float32, rows summing to 1.
+        """
+        num_tokens = streams['ir'].shape[2]
+        sums = {}
+
+        def accumulate(name: str, key_values: Tensor) -> None:
+            key, value = key_values.chunk(2, dim=-1)
+            share = head_context(key, value, self.num_heads, num_tokens)
+            sums[name] = share if name not in sums else sums[name] + share
+
+        for tokens in self.tiles(streams):
+            if self.use_soam:
+                for x in MODALITIES:
+                    modality = self.modality_embeds[x](tokens[x])
+                    accumulate(x, self.soam_key_values[x](modality))
+            if self.use_moam:
+                accumulate(
+                    'seg',
+                    self.moam_key_value(self.semantic_embed(tokens['seg'])))
+        contexts = {}
+        for i, x in enumerate(MODALITIES):
+            if self.use_soam:
+                contexts[f'soam_{x}'] = (
+                    self.soam_temperature[i].view(1, -1, 1, 1) *
+                    sums[x]).softmax(-1)
+            if self.use_moam:
+                contexts[f'moam_{x}'] = (
+                    self.moam_temperature[i].view(1, -1, 1, 1) *
+                    sums['seg']).softmax(-1)
+        return contexts
+
+    def tiles(self, streams: Dict[str, Tensor]) -> Iterator[Dict[str, Tensor]]:
+        """Tokens of consecutive tiles of ``chunk_size`` pixels.
+
+        The whole image is one tile while tracing or compiling, so that the
+        graph keeps the image size dynamic.
+
+        Args:
+            streams (dict[str, Tensor]): Features flattened to ``[B, C, N]``.
+
+        Yields:
+            dict[str, Tensor]: The same keys, tokens ``[B, n, C]`` of the
+            tile (``n <= chunk_size``).
+        """
+        if torch.jit.is_tracing() or torch.compiler.is_compiling():
+            yield {x: f.transpose(1, 2) for x, f in streams.items()}
+            return
+        num_tokens = next(iter(streams.values())).shape[2]
+        for start in range(0, num_tokens, self.chunk_size):
+            yield {
+                x: f[:, :, start:start + self.chunk_size].transpose(
+                    1, 2).contiguous()
+                for x, f in streams.items()
+            }
+
+    def interact(self, tokens: Dict[str, Tensor],
+                 contexts: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Second pass, one tile: the features each modality's MLP takes.
+
+        Args:
+            tokens (dict[str, Tensor]): ``ir``, ``vis`` (and ``seg`` when an
+                attention is on) tokens ``[B, n, C]`` of the tile.
+            contexts (dict[str, Tensor]): Output of :meth:`contexts`.
 
         Returns:
             dict[str, Tensor]: Per modality the concatenation of
-            :math:`S_x` and/or :math:`M_x` (``[B, N, C]`` or
-            ``[B, N, 2C]``), or :math:`F_x^m` when both attentions are off.
+            :math:`S_x` and/or :math:`M_x` (``[B, n, C]`` or
+            ``[B, n, 2C]``), or :math:`F_x^m` when both attentions are off.
         """
         modality = {x: self.modality_embeds[x](tokens[x]) for x in MODALITIES}
-        if not (self.use_soam or self.use_moam):
+        if not self.uses_semantic_features:
             return modality
         semantic = self.semantic_embed(tokens['seg'])
-        parts = {x: [] for x in MODALITIES}
-        if self.use_soam:
-            query = self.soam_query(semantic)
-            for i, x in enumerate(MODALITIES):
-                key, value = self.soam_key_values[x](modality[x]).chunk(2, -1)
-                parts[x].append(
-                    context_attention(query, key, value, self.num_heads,
-                                      self.soam_temperature[i]))
-        if self.use_moam:
-            key, value = self.moam_key_value(semantic).chunk(2, -1)
-            for i, x in enumerate(MODALITIES):
-                parts[x].append(
-                    context_attention(self.moam_queries[x](modality[x]), key,
-                                      value, self.num_heads,
-                                      self.moam_temperature[i]))
-        return {x: torch.cat(parts[x], dim=-1) for x in MODALITIES}
+        soam_query = self.soam_query(semantic) if self.use_soam else None
+        mixed = {}
+        for x in MODALITIES:
+            parts = []
+            if self.use_soam:
+                parts.append(attend(soam_query, contexts[f'soam_{x}']))
+            if self.use_moam:
+                parts.append(
+                    attend(self.moam_queries[x](modality[x]),
+                           contexts[f'moam_{x}']))
+            mixed[x] = torch.cat(parts, dim=-1) if len(parts) > 1 \
+                else parts[0]
+        return mixed
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         """Let the modality features interact with the semantic features.
@@ -208,14 +298,17 @@ class HierarchicalInteractiveAttention(BaseModule):
             channels=self.channels,
             need_seg=self.uses_semantic_features)
         batch, channels, height, width = f_ir.shape
-        streams = dict(ir=f_ir, vis=f_vis)
+        streams = dict(ir=f_ir.flatten(2), vis=f_vis.flatten(2))
         if self.uses_semantic_features:
-            streams['seg'] = f_seg
-        tokens = {x: f.flatten(2).transpose(1, 2) for x, f in streams.items()}
-        mixed = self.interact(tokens)
-        outs = []
-        for x in MODALITIES:
-            out = self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
-            outs.append(
-                out.transpose(1, 2).reshape(batch, channels, height, width))
-        return tuple(outs)
+            streams['seg'] = f_seg.flatten(2)
+        contexts = self.contexts(streams) \
+            if self.uses_semantic_features else {}
+        outs = {x: [] for x in MODALITIES}
+        for tokens in self.tiles(streams):
+            mixed = self.interact(tokens, contexts)
+            for x in MODALITIES:
+                out = self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
+                outs[x].append(out.transpose(1, 2))
+        return tuple(
+            torch.cat(outs[x], dim=2).reshape(batch, channels, height, width)
+            for x in MODALITIES)
