@@ -21,7 +21,7 @@ model = dict(
         mlp_ratio=2,
         init_cfg=dict(type='Pretrained', checkpoint='pretrain/mit_tiny.pth')),
     decode_head=dict(
-        type='SegformerHead',
+        type='LowResFusionSegformerHead',
         in_channels=[16, 16, 16, 16],
         in_index=[0, 1, 2, 3],
         channels=16,

@@ -53,11 +53,20 @@ def test_folders_on_vifb_pairs(vifb, tmp_path, tiny_config, tiny_checkpoint,
         FusionSegLocalVisualizer.fused_to_uint8(expected.pred_fused_img))
 
 
-def test_single_pair(vifb, tmp_path, tiny_config, tiny_checkpoint, run_tool):
+def test_single_pair_with_malloc_tuning(vifb, tmp_path, tiny_config,
+                                       tiny_checkpoint, run_tool,
+                                       monkeypatch):
+    import segmif_mm.utils
+    calls = []
+    # Recorded, not applied: mallopt settings would outlive this test.
+    monkeypatch.setattr(segmif_mm.utils, 'tune_malloc_for_inference',
+                        lambda: calls.append(True) or True)
     out = tmp_path / 'single'
     run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
              vifb / 'ir' / 'manWalking.jpg', '--vis',
-             vifb / 'vi' / 'manWalking.jpg', '--out-dir', out)
+             vifb / 'vi' / 'manWalking.jpg', '--out-dir', out,
+             '--malloc-tuning')
+    assert calls == [True]
     assert sorted(p.name for p in (out / 'fused').iterdir()) == [
         'manWalking.png'
     ]

@@ -27,8 +27,10 @@ model = dict(
         drop_rate=0.0,
         attn_drop_rate=0.0,
         drop_path_rate=0.1),
+    # SegformerHead's weights and outputs, with the 1x1 fusion applied per
+    # level before upsampling (less memory and FLOPs; see its docstring).
     decode_head=dict(
-        type='SegformerHead',
+        type='LowResFusionSegformerHead',
         in_channels=[32, 64, 160, 256],
         in_index=[0, 1, 2, 3],
         channels=256,

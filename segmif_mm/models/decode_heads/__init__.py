@@ -1,0 +1,3 @@
+from .low_res_fusion_segformer_head import LowResFusionSegformerHead
+
+__all__ = ['LowResFusionSegformerHead']
