@@ -26,6 +26,22 @@ def load_tiny_segmif() -> dict:
 
 TINY_SEGMIF = load_tiny_segmif()
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'cuda: needs a CUDA device (skipped without one)')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip ``@pytest.mark.cuda`` tests where CUDA is unavailable: they
+    check the device paths on a GPU machine; CPU-only CI runs the rest."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason='needs a CUDA device')
+    for item in items:
+        if 'cuda' in item.keywords:
+            item.add_marker(skip)
+
+
 # The suite shares 2 cores with its own subprocesses; one intra-op thread per
 # process avoids oversubscription (results are the same).
 torch.set_num_threads(1)

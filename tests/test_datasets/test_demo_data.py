@@ -96,7 +96,10 @@ def test_invalid_arguments(tmp_path):
 
 
 def test_command_line_tool(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(REPO), os.environ.get('PYTHONPATH')])))
     out = tmp_path / 'demo'
     subprocess.run([
         sys.executable,

@@ -17,7 +17,9 @@ def free_port() -> int:
 
 def test_two_process_gloo_run_keeps_ranks_identical(tmp_path, demo_data_root):
     worker = Path(__file__).with_name('dist_worker.py')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+    # CPU processes even on a GPU machine: with CUDA visible, mmengine's
+    # init_dist would bind rank r to GPU r, which a 1-GPU machine lacks.
+    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
     cmd = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
         '--master_addr=127.0.0.1', f'--master_port={free_port()}',

@@ -218,3 +218,15 @@ def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule):
             exact, abs=1e-6)
     if name == '00001D':
         assert exact != pytest.approx(values['MI'], abs=1e-6)
+
+
+@pytest.mark.cuda
+def test_cuda_matches_cpu():
+    images = [random_image(seed, shape=(2, 61, 83)) for seed in range(3)]
+    on_cpu = fusion_metrics(*images)
+    on_cuda = fusion_metrics(*(image.cuda() for image in images))
+    assert list(on_cuda) == list(on_cpu)
+    for name, value in on_cuda.items():
+        assert value.device.type == 'cuda', name
+        torch.testing.assert_close(
+            value.cpu(), on_cpu[name], rtol=1e-9, atol=1e-9, msg=name)

@@ -50,7 +50,9 @@ def apply_in_stripes(fn: Callable[[int, int], Tensor],
     temporaries of the operation (e.g. oneDNN's reordered copy of its input)
     shrink to stripe size, which glibc then reuses instead of mapping fresh
     pages for every layer. The context rows are computed twice, a small
-    overhead for stripes much taller than ``2 * halo``.
+    overhead for stripes much taller than ``2 * halo``. Striping pays on CPU
+    only: on other devices the whole image is one stripe (many small kernel
+    launches would cost more than the memory they save).
 
     Args:
         fn (Callable[[int, int], Tensor]): Operation on input rows
@@ -67,6 +69,8 @@ def apply_in_stripes(fn: Callable[[int, int], Tensor],
         Tensor: ``out``.
     """
     height = out.shape[2]
+    if out.device.type != 'cpu':
+        return out.copy_(fn(0, height))
     max_bytes = STRIPE_BYTES if max_bytes is None else max_bytes
     rows = max(max_bytes // max(row_bytes, 1) - 2 * halo, 8 * halo, 1)
     for top in range(0, height, rows):

@@ -91,7 +91,7 @@ class HierarchicalInteractiveAttention(BaseModule):
     :math:`F_x^m` alone, the segmentation features are not used
     (``uses_semantic_features`` is False) and ``f_seg`` may be None.
 
-    The pixels are processed in tiles of ``chunk_size`` tokens, in two
+    On CPU the pixels are processed in tiles of ``chunk_size`` tokens, in two
     passes: the first sums the contexts' :math:`K^T V` over all tiles, the
     second computes the outputs tile by tile. Intermediate tensors thus stay
     tile-sized (cache-resident) instead of full-image ``[B, N, 2C]``
@@ -114,7 +114,8 @@ class HierarchicalInteractiveAttention(BaseModule):
             Defaults to ``dict(type='GELU')``.
         norm_cfg (dict): Norm over the channel (last) dimension of the
             ``[B, N, C]`` tokens. Defaults to ``dict(type='LN')``.
-        chunk_size (int): Tokens (pixels) per tile. Defaults to 4096.
+        chunk_size (int): Tokens (pixels) per tile on CPU (elsewhere the
+            image is one tile). Defaults to 4096.
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to None.
 
@@ -229,7 +230,8 @@ class HierarchicalInteractiveAttention(BaseModule):
         """Tokens of consecutive tiles of ``chunk_size`` pixels.
 
         The whole image is one tile while tracing or compiling, so that the
-        graph keeps the image size dynamic.
+        graph keeps the image size dynamic, and on devices other than the
+        CPU, where tiles would only add kernel launches.
 
         Args:
             streams (dict[str, Tensor]): Features flattened to ``[B, C, N]``.
@@ -238,10 +240,12 @@ class HierarchicalInteractiveAttention(BaseModule):
             dict[str, Tensor]: The same keys, tokens ``[B, n, C]`` of the
             tile (``n <= chunk_size``).
         """
-        if torch.jit.is_tracing() or torch.compiler.is_compiling():
+        first = next(iter(streams.values()))
+        if (first.device.type != 'cpu' or torch.jit.is_tracing()
+                or torch.compiler.is_compiling()):
             yield {x: f.transpose(1, 2) for x, f in streams.items()}
             return
-        num_tokens = next(iter(streams.values())).shape[2]
+        num_tokens = first.shape[2]
         for start in range(0, num_tokens, self.chunk_size):
             yield {
                 x: f[:, :, start:start + self.chunk_size].transpose(

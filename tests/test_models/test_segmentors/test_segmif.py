@@ -11,6 +11,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
+from mmengine.device import get_device
 from mmengine.model.wrappers import MMSeparateDistributedDataParallel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import init_default_scope
@@ -328,7 +329,9 @@ def test_train_step_under_separate_ddp():
         dist.init_process_group(
             'gloo', init_method=f'file://{tmp}/store', rank=0, world_size=1)
         try:
-            model = build_model()
+            # on the device the Runner would use, as the wrapper moves the
+            # wrapped submodules there
+            model = build_model().to(get_device())
             wrappers = optim_wrappers(model)
             ddp = MMSeparateDistributedDataParallel(
                 model, find_unused_parameters=True)
@@ -571,3 +574,26 @@ def test_b0_config_builds_and_runs():
     model.phase = 'fusion'
     losses = model.loss(*batch(size=(24, 24), num=1))
     assert 'decode.loss_ce' in losses and 'fusion.loss_toy' in losses
+
+
+# ------------------------------------------------------------------- CUDA
+@pytest.mark.cuda
+def test_cuda_matches_cpu_and_runs_under_fp16_autocast(monkeypatch):
+    # TF32 (cuDNN's default for convolutions) rounds to 10 mantissa bits
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+    monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
+    model = build_model().eval()
+    inputs, _ = batch(size=(37, 45))
+    with torch.no_grad():
+        fused_cpu, logits_cpu = model(inputs, mode='tensor')
+        model.cuda()
+        fused, logits = model(inputs.cuda(), mode='tensor')
+        torch.testing.assert_close(fused.cpu(), fused_cpu, rtol=1e-4,
+                                   atol=1e-4)
+        torch.testing.assert_close(logits.cpu(), logits_cpu, rtol=1e-4,
+                                   atol=1e-4)
+        with torch.autocast('cuda', dtype=torch.float16):
+            fused_half, logits_half = model(inputs.cuda(), mode='tensor')
+    assert torch.isfinite(fused_half).all() and torch.isfinite(
+        logits_half).all()
+    assert (fused_half.float() - fused).abs().max() < 0.05
