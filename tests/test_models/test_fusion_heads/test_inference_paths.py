@@ -114,6 +114,19 @@ def test_apply_in_stripes_equals_whole_image(height):
             torch.testing.assert_close(out, whole, rtol=0, atol=1e-6)
 
 
+def test_apply_in_stripes_one_stripe_off_cpu():
+    calls = []
+
+    def fn(start, end):
+        calls.append((start, end))
+        return torch.empty(1, 2, end - start, 4, device='meta')
+
+    out = torch.empty(1, 2, 30, 4, device='meta')
+    assert apply_in_stripes(fn, out, halo=1, row_bytes=10**6,
+                            max_bytes=1) is out
+    assert calls == [(0, 30)]
+
+
 def build_head(chunk_size=None):
     hia = dict(type='HierarchicalInteractiveAttention', channels=8,
                num_heads=2)

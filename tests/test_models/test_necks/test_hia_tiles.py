@@ -71,3 +71,15 @@ def test_bfloat16_autocast_stays_close():
 def test_bad_chunk_size():
     with pytest.raises(ValueError, match='chunk_size'):
         build_hia(0)
+
+
+@pytest.mark.parametrize('device,num_tiles', [('cpu', 5), ('meta', 1)])
+def test_tiles_only_on_cpu(device, num_tiles):
+    hia = build_hia(chunk_size=25)
+    streams = {
+        name: torch.empty(2, 16, 117, device=device)
+        for name in ('ir', 'vis')
+    }
+    tiles = list(hia.tiles(streams))
+    assert len(tiles) == num_tiles
+    assert sum(t['ir'].shape[1] for t in tiles) == 117
