@@ -1,5 +1,6 @@
 from typing import Dict
 
+import torch
 import torch.nn as nn
 from torch import Tensor
 
@@ -22,6 +23,13 @@ class FusionLoss(nn.Module):
     each module's ``loss_name``, so that mmengine logs them one by one and
     sums them in ``parse_losses``; ``eta`` is already applied to the gradient
     term. The paper gives no value for ``eta``.
+
+    The terms are always computed in float32, with autocast switched off:
+    under float16 mixed precision, SSIM's variances cancel catastrophically
+    and its denominators ``(mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 +
+    C2)``, about 1e-7 in flat dark regions, fall below float16's normal
+    range, so gradients overflow and every step would be skipped by the loss
+    scaler.
 
     Example:
         >>> fusion_loss = dict(
@@ -70,13 +78,15 @@ class FusionLoss(nn.Module):
             y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
 
         Returns:
-            dict[str, Tensor]: Scalar terms keyed by loss name (by default
-            ``loss_ssim``, ``loss_pixel`` and ``loss_grad``, the latter
-            multiplied by ``eta``). Their sum is ``L_f``.
+            dict[str, Tensor]: Scalar float32 terms keyed by loss name (by
+            default ``loss_ssim``, ``loss_pixel`` and ``loss_grad``, the
+            latter multiplied by ``eta``). Their sum is ``L_f``.
         """
         check_luminance_inputs(u=u, x=x, y=y)
-        return {
-            self.loss_ssim.loss_name: self.loss_ssim(u, x, y),
-            self.loss_pixel.loss_name: self.loss_pixel(u, x, y),
-            self.loss_grad.loss_name: self.eta * self.loss_grad(u, x, y),
-        }
+        with torch.autocast(u.device.type, enabled=False):
+            u, x, y = u.float(), x.float(), y.float()
+            return {
+                self.loss_ssim.loss_name: self.loss_ssim(u, x, y),
+                self.loss_pixel.loss_name: self.loss_pixel(u, x, y),
+                self.loss_grad.loss_name: self.eta * self.loss_grad(u, x, y),
+            }

@@ -100,3 +100,29 @@ def test_real_pair_orders_candidate_fusions():
     assert (losses['vis_blurred']['loss_grad'] > losses['vis']['loss_grad'])
     # Averaging the sources beats a structureless image.
     assert total['average'] < min(total['grey'], total['black'])
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_float32_under_mixed_precision(dtype):
+    """Dark, nearly flat images: SSIM's denominators are ~1e-7, below
+    float16's normal range. The loss must equal the float32 loss of the same
+    values, with finite gradients, whatever autocast or input dtype."""
+    gen = torch.Generator().manual_seed(0)
+    x, y, u = (0.01 + 0.002 * torch.rand(2, 1, 24, 24, generator=gen)
+               for _ in range(3))
+    x, y, u = x.to(dtype), y.to(dtype), u.to(dtype)
+    fusion_loss = MODELS.build(dict(type='FusionLoss'))
+    u32 = u.float().requires_grad_()
+    expected = fusion_loss(u32, x.float(), y.float())
+    sum(expected.values()).backward()
+
+    u_low = u.clone().requires_grad_()
+    with torch.autocast('cpu', dtype=dtype):
+        losses = fusion_loss(u_low, x, y)
+    sum(losses.values()).backward()
+    for name, value in losses.items():
+        assert value.dtype == torch.float32, name
+        torch.testing.assert_close(value, expected[name], msg=name)
+    assert torch.isfinite(u_low.grad).all()
+    torch.testing.assert_close(u_low.grad.float(), u32.grad, rtol=1e-2,
+                               atol=1e-6)
