@@ -49,16 +49,14 @@ class LowResFusionSegformerHead(SegformerHead):
         fusion = self.fusion_conv
         weights = fusion.conv.weight.split(self.channels, dim=1)
         out_size = inputs[0].shape[2:]
-        fused = None
-        for x, conv, weight in zip(inputs, self.convs, weights):
-            level = F.conv2d(conv(x), weight)
-            if level.shape[2:] != out_size:
-                level = resize(
-                    level,
+        fused = F.conv2d(self.convs[0](inputs[0]), weights[0])
+        for x, conv, weight in zip(inputs[1:], self.convs[1:], weights[1:]):
+            fused.add_(
+                resize(
+                    F.conv2d(conv(x), weight),
                     size=out_size,
                     mode=self.interpolate_mode,
-                    align_corners=self.align_corners)
-            fused = level if fused is None else fused.add_(level)
+                    align_corners=self.align_corners))
         if fusion.conv.bias is not None:
             fused = fused + fusion.conv.bias.view(1, -1, 1, 1)
         if fusion.with_norm:
