@@ -245,6 +245,27 @@ def test_real_fusion_loss():
     assert torch.isfinite(losses['task_fusion'])
 
 
+def test_fusion_phase_gradients_finite_under_float16_autocast():
+    """Dark, nearly flat inputs (night scenes): with the real FusionLoss,
+    a float16 forward (as AmpOptimWrapper runs on CUDA) must give finite,
+    non-zero fusion gradients, or the loss scaler skips every step."""
+    model = build_model(fusion_loss=dict(type='FusionLoss'))
+    model.phase = 'fusion'
+    last_conv = model.fusion_head.decoder[-2]
+    with torch.no_grad():  # a dark fused image too: sigmoid(-4.6) ~ 0.01
+        last_conv.weight.mul_(1e-3)
+        last_conv.bias.fill_(-4.6)
+    inputs, samples = batch()
+    inputs = 0.01 + 0.002 * inputs
+    with torch.autocast('cpu', dtype=torch.float16):
+        losses = model.loss(inputs, samples)
+        loss, _ = model.parse_losses(losses)
+    loss.backward()
+    grads = [p.grad for _, p in fusion_params(model)]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+
+
 # ------------------------------------------------------------- train_step
 def optim_wrappers(model, accumulative_counts=1):
 
