@@ -1,6 +1,7 @@
 import logging
 
 from mmengine.config import ConfigDict
+from mmengine.device import get_device
 from mmengine.logging import print_log
 
 
@@ -9,11 +10,22 @@ def enable_amp(optim_wrapper_cfg: ConfigDict) -> None:
 
     Handles a single wrapper config and the per-task configs read by
     ``SegMiFOptimWrapperConstructor`` (each task gets its own loss scaler).
-    On CPU, mmengine's ``AmpOptimWrapper`` autocasts to bfloat16.
+    mmengine's ``AmpOptimWrapper`` (float16 autocast with a dynamic loss
+    scale by default) trains on GPU, NPU, MLU or MUSA devices only.
 
     Args:
         optim_wrapper_cfg (ConfigDict): ``cfg.optim_wrapper``.
+
+    Raises:
+        RuntimeError: No such device is available (CPU only).
+        ValueError: The config has no optimizer wrapper, or one of a type
+            other than ``OptimWrapper``/``AmpOptimWrapper``.
     """
+    if get_device() == 'cpu':
+        raise RuntimeError(
+            '`--amp` needs a GPU (CUDA, NPU, MLU or MUSA): mmengine\'s '
+            'AmpOptimWrapper cannot train on CPU. Train without --amp on '
+            'this machine (float32).')
     if 'optimizer' in optim_wrapper_cfg:
         wrapper_cfgs = [optim_wrapper_cfg]
     else:
