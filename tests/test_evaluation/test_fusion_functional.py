@@ -18,7 +18,6 @@ from segmif_mm.evaluation.functional.filtering import (filter_valid,
                                                        filter_valid_unordered,
                                                        gaussian_kernel_1d)
 
-REAL = Path(__file__).parents[2] / '..' / 'shared' / 'data' / 'real'
 # (folder, name, suffix, fusion rule of the test's fused image). 00001D has
 # 254/255 pixels (MI quirk); max fusion copies edges, so Qabf meets equal
 # source and fused edge strengths.
@@ -39,13 +38,8 @@ def random_image(seed: int, shape=(48, 56)) -> torch.Tensor:
                          generator=generator)
 
 
-def load_real_pair(folder: str, name: str, suffix: str):
+def load_real_pair(root: Path, name: str, suffix: str):
     """Infrared and grey visible uint8 numpy images of a real pair."""
-    root = REAL / folder
-    if not (root / 'vi' / f'{name}{suffix}').exists():
-        pytest.skip(f'real samples not found under {REAL}; they live in '
-                    'the shared folder beside the repository (see '
-                    '../shared/data/real/README.md).')
     results = LoadMultiModalImages()(
         dict(
             img_path=str(root / 'vi' / f'{name}{suffix}'),
@@ -201,8 +195,9 @@ def test_symmetric_in_the_sources_and_batched():
 
 
 @pytest.mark.parametrize('folder,name,suffix,rule', PAIRS)
-def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule):
-    ir, vis = load_real_pair(folder, name, suffix)
+def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule,
+                                                real_data):
+    ir, vis = load_real_pair(real_data / folder, name, suffix)
     if rule == 'max':
         fused = np.maximum(ir, vis)
     else:

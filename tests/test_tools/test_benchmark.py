@@ -52,17 +52,12 @@ def test_cuda_without_cuda_is_an_error(tiny_config, run_tool):
 
 @pytest.mark.parametrize('flag', [False, True])
 def test_malloc_tuning_flag(flag, tmp_path, tiny_config, run_tool,
-                            monkeypatch, capsys):
-    import segmif_mm.utils
-    calls = []
-    # Recorded, not applied: mallopt settings would outlive this test.
-    monkeypatch.setattr(segmif_mm.utils, 'tune_malloc_for_inference',
-                        lambda: calls.append(True) or True)
+                            malloc_tuning_calls, capsys):
     out = tmp_path / 'result.json'
     run_tool('benchmark.py', tiny_config, '--shape', 16, 16, '--repeat', 1,
              '--warmup', 0, '--json', out,
              *(['--malloc-tuning'] if flag else []))
-    assert calls == ([True] if flag else [])
+    assert malloc_tuning_calls == ([True] if flag else [])
     assert json.loads(out.read_text())['settings']['malloc_tuning'] is flag
     assert f'malloc tuning={"on" if flag else "off"}' in capsys.readouterr(
     ).out

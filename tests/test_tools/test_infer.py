@@ -9,22 +9,19 @@ import pytest
 from segmif_mm.apis import inference_model, init_model
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
-VIFB = Path(__file__).parents[2] / '..' / 'shared' / 'data' / 'real' / \
-    'vifb_pairs'
 # odd sizes; manWalking's infrared JPEG is single-channel, walking's is a
 # 3-channel grey copy
 NAMES = ('manWalking', 'walking')
 
 
 @pytest.fixture
-def vifb(tmp_path: Path) -> Path:
+def vifb(tmp_path: Path, real_data: Path) -> Path:
     """A few VIFB pairs copied to ``tmp_path/{ir,vi}``."""
-    if not VIFB.is_dir():
-        pytest.skip(f'VIFB pairs not found at {VIFB.resolve()}')
     for folder in ('ir', 'vi'):
         (tmp_path / folder).mkdir()
         for name in NAMES:
-            shutil.copy(VIFB / folder / f'{name}.jpg', tmp_path / folder)
+            shutil.copy(real_data / 'vifb_pairs' / folder / f'{name}.jpg',
+                        tmp_path / folder)
     return tmp_path
 
 
@@ -55,18 +52,13 @@ def test_folders_on_vifb_pairs(vifb, tmp_path, tiny_config, tiny_checkpoint,
 
 def test_single_pair_with_malloc_tuning(vifb, tmp_path, tiny_config,
                                        tiny_checkpoint, run_tool,
-                                       monkeypatch):
-    import segmif_mm.utils
-    calls = []
-    # Recorded, not applied: mallopt settings would outlive this test.
-    monkeypatch.setattr(segmif_mm.utils, 'tune_malloc_for_inference',
-                        lambda: calls.append(True) or True)
+                                       malloc_tuning_calls):
     out = tmp_path / 'single'
     run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
              vifb / 'ir' / 'manWalking.jpg', '--vis',
              vifb / 'vi' / 'manWalking.jpg', '--out-dir', out,
              '--malloc-tuning')
-    assert calls == [True]
+    assert malloc_tuning_calls == [True]
     assert sorted(p.name for p in (out / 'fused').iterdir()) == [
         'manWalking.png'
     ]

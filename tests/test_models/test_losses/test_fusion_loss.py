@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -7,9 +5,6 @@ import torch
 from mmseg.registry import MODELS
 from segmif_mm.models.losses import (GradientDetailLoss, SaliencyPixelLoss,
                                      SSIMLoss, gaussian_filter)
-
-REAL = Path(__file__).parents[3] / '..' / 'shared' / 'data' / 'real'
-
 
 def make_inputs(size: int = 20):
     gen = torch.Generator().manual_seed(0)
@@ -64,12 +59,10 @@ def test_bad_configuration_and_input():
         MODELS.build(dict(type='FusionLoss'))(u, x, y[..., :-1])
 
 
-def test_real_pair_orders_candidate_fusions():
+def test_real_pair_orders_candidate_fusions(real_data):
     cv2 = pytest.importorskip('cv2')
-    vis_path = REAL / 'msrs_objects' / 'vi' / '00003N.png'
-    ir_path = REAL / 'msrs_objects' / 'ir' / '00003N.png'
-    if not vis_path.is_file() or not ir_path.is_file():
-        pytest.skip(f'real samples not found under {REAL}')
+    vis_path = real_data / 'msrs_objects' / 'vi' / '00003N.png'
+    ir_path = real_data / 'msrs_objects' / 'ir' / '00003N.png'
     vis = cv2.imread(str(vis_path), cv2.IMREAD_GRAYSCALE)[200:296, 300:396]
     ir = cv2.imread(str(ir_path), cv2.IMREAD_GRAYSCALE)[200:296, 300:396]
     x = torch.from_numpy(vis.astype(np.float32) / 255)[None, None]

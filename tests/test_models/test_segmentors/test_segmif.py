@@ -24,7 +24,6 @@ from segmif_mm.models.segmentors import SegMiF
 from segmif_mm.models.utils import rgb_to_ycbcr
 
 REPO = Path(__file__).parents[3]
-REAL = REPO / '..' / 'shared' / 'data' / 'real'
 
 
 @pytest.fixture(autouse=True)
@@ -428,13 +427,10 @@ def test_predict_restores_flip_and_size():
     assert torch.allclose(out.pred_fused_img.data, expected, atol=1e-6)
 
 
-def test_predict_real_vifb_pair():
+def test_predict_real_vifb_pair(real_data):
     # 254 x 328 (not a multiple of 32), infrared stored as one channel.
     name = 'manWalking'
-    root = REAL / 'vifb_pairs'
-    if not root.is_dir():
-        pytest.skip(f'Real VIFB samples not found at {root}; see '
-                    '../shared/data/real/README.md.')
+    root = real_data / 'vifb_pairs'
     vis = cv2.imread(str(root / 'vi' / f'{name}.jpg'), cv2.IMREAD_COLOR)
     ir = cv2.imread(str(root / 'ir' / f'{name}.jpg'), cv2.IMREAD_GRAYSCALE)
     assert vis is not None and ir is not None
