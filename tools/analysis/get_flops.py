@@ -192,7 +192,6 @@ def part_complexity(model: nn.Module,
         vis_ycbcr = rgb_to_ycbcr(vis_rgb)
         guidance = model.extract_guidance(vis_rgb, ir, vis_ycbcr)
         feats = tuple(guidance[i] for i in scales)
-        _, fused_rgb, _, _ = model.fuse(inputs)
 
         def guide(vis_rgb: Tensor, ir: Tensor,
                   *ycbcr: Tensor) -> Tuple[Tensor, ...]:
@@ -205,6 +204,7 @@ def part_complexity(model: nn.Module,
             fused_y = model.fusion_head(vis_y, ir, _with_none(feats, scales))
             return ycbcr_to_rgb(fused_y, vis_cb, vis_cr).clamp(0, 1)
 
+        fused_rgb = fuse(inputs, *feats)
         metas = [dict(img_shape=shape, pad_shape=shape, ori_shape=shape)]
         calls = dict(
             guidance=(guide, (vis_rgb, ir, *vis_ycbcr)),

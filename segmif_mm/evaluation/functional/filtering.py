@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from segmif_mm.models.losses.utils import gaussian_kernel1d
+
 # Output rows per banded matrix product in ``filter_valid``: large enough
 # for efficient matrix products, small enough to keep the multiplications
 # by the zeros of the band low.
@@ -27,8 +29,9 @@ def gaussian_kernel_1d(size: int,
     ``fspecial`` builds ``exp(-(x^2 + y^2) / (2 sigma^2))`` on a centred
     ``size x size`` grid, zeroes entries below ``eps * max`` and normalises
     the sum to 1. Without that truncation the kernel is the outer product of
-    this normalised 1-D kernel with itself, so separable filtering with it
-    reproduces ``fspecial``'s kernel up to float rounding.
+    the normalised 1-D window (:func:`gaussian_kernel1d`, built in float64)
+    with itself, so separable filtering with it reproduces ``fspecial``'s
+    kernel up to float rounding.
 
     Args:
         size (int): Kernel size (odd).
@@ -43,16 +46,16 @@ def gaussian_kernel_1d(size: int,
         ValueError: ``fspecial`` would truncate corner entries, so the 2-D
             kernel would not be separable.
     """
-    positions = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    kernel = torch.exp(-positions**2 / (2 * sigma**2))
+    kernel = gaussian_kernel1d(size, sigma, torch.float64)
     # fspecial zeroes entries below eps * max; the smallest 2-D entry is
-    # the corner, kernel[0] ** 2 relative to the centre value 1.
-    if kernel[0].item()**2 < torch.finfo(torch.float64).eps:
+    # the corner, (kernel[0] / kernel[centre]) ** 2 of the maximum.
+    if (kernel[0] / kernel[size // 2]).item()**2 < torch.finfo(
+            torch.float64).eps:
         raise ValueError(
             f'fspecial would truncate the {size}x{size} Gaussian with sigma '
             f'{sigma}; it is not separable. Use a smaller size or larger '
             'sigma.')
-    return (kernel / kernel.sum()).to(dtype=dtype, device=device)
+    return kernel.to(dtype=dtype, device=device)
 
 
 def _toeplitz_block(kernel: Tensor, block: int, stride: int) -> Tensor:

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from ..utils import cpu_tiling_pays
 
 # Size of the stripes of apply_in_stripes: below glibc's largest dynamic
 # mmap threshold (32 MiB), so freed stripe buffers are reused.
@@ -32,6 +33,14 @@ def fast_inference(module: nn.Module) -> bool:
                 or torch.jit.is_tracing() or torch.compiler.is_compiling())
 
 
+def conv_halo(module: nn.Module) -> int:
+    """Rows of context that one output row of a stack of stride-1,
+    size-keeping convolutions needs on either side: the sum of
+    ``dilation * (kernel_size // 2)`` over the stack's ``Conv2d`` layers."""
+    return sum(m.dilation[0] * (m.kernel_size[0] // 2)
+               for m in module.modules() if isinstance(m, nn.Conv2d))
+
+
 def apply_in_stripes(fn: Callable[[int, int], Tensor],
                      out: Tensor,
                      halo: int,
@@ -50,9 +59,8 @@ def apply_in_stripes(fn: Callable[[int, int], Tensor],
     temporaries of the operation (e.g. oneDNN's reordered copy of its input)
     shrink to stripe size, which glibc then reuses instead of mapping fresh
     pages for every layer. The context rows are computed twice, a small
-    overhead for stripes much taller than ``2 * halo``. Striping pays on CPU
-    only: on other devices the whole image is one stripe (many small kernel
-    launches would cost more than the memory they save).
+    overhead for stripes much taller than ``2 * halo``. Where striping does
+    not pay (:func:`cpu_tiling_pays`) the whole image is one stripe.
 
     Args:
         fn (Callable[[int, int], Tensor]): Operation on input rows
@@ -69,7 +77,7 @@ def apply_in_stripes(fn: Callable[[int, int], Tensor],
         Tensor: ``out``.
     """
     height = out.shape[2]
-    if out.device.type != 'cpu':
+    if not cpu_tiling_pays(out):
         return out.copy_(fn(0, height))
     max_bytes = STRIPE_BYTES if max_bytes is None else max_bytes
     rows = max(max_bytes // max(row_bytes, 1) - 2 * halo, 8 * halo, 1)
@@ -194,7 +202,7 @@ class DRDB(BaseModule):
             apply_in_stripes(
                 lambda start, end: layer(inputs[:, :, start:end]),
                 features[:, channels:channels + growth],
-                halo=layer.conv.dilation[0],
+                halo=conv_halo(layer),
                 row_bytes=row_bytes * channels)
             channels += growth
         return features

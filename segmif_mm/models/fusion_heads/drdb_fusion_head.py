@@ -8,7 +8,8 @@ from torch import Tensor, nn
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from .drdb import DRDB, apply_in_stripes, fast_inference
+from ..utils import cpu_tiling_pays
+from .drdb import DRDB, apply_in_stripes, conv_halo, fast_inference
 
 
 @MODELS.register_module()
@@ -37,9 +38,9 @@ class DRDBFusionHead(BaseModule):
     the segmentor computes only the guidance that is needed.
 
     In inference (eval mode, autograd off) the stems and the decoder run in
-    horizontal stripes (:func:`~.drdb.apply_in_stripes`) and the DRDBs use
-    their preallocated-buffer path: the same computation, equal up to float
-    rounding, with much less memory traffic at full resolution.
+    horizontal stripes on CPU (:func:`~.drdb.apply_in_stripes`) and the DRDBs
+    use their preallocated-buffer path: the same computation, equal up to
+    float rounding, with much less memory traffic at full resolution.
 
     Args:
         guidance_channels (Sequence[int]): Channels of the two guidance maps,
@@ -122,9 +123,6 @@ class DRDBFusionHead(BaseModule):
             conv(2 * channels, channels), conv(channels, channels // 2),
             nn.Conv2d(channels // 2, 1, kernel_size=3, padding=1),
             nn.Sigmoid())
-        self.decoder_halo = sum(
-            m.dilation[0] * (m.kernel_size[0] // 2)
-            for m in self.decoder.modules() if isinstance(m, nn.Conv2d))
 
     def _check_inputs(self, vis_y: Tensor, ir: Tensor,
                       guidance: Sequence[Optional[Tensor]]) -> None:
@@ -191,7 +189,7 @@ class DRDBFusionHead(BaseModule):
         return self.decode(f_vis, f_ir)
 
     def stem(self, layer: nn.Module, img: Tensor) -> Tensor:
-        """Apply a stem convolution, in stripes during inference.
+        """Apply a stem convolution, in stripes during CPU inference.
 
         Args:
             layer (nn.Module): ``vis_stem`` or ``ir_stem``.
@@ -200,17 +198,17 @@ class DRDBFusionHead(BaseModule):
         Returns:
             Tensor: ``[B, C, H, W]``.
         """
-        if not fast_inference(self):
+        if not (fast_inference(self) and cpu_tiling_pays(img)):
             return layer(img)
         out = img.new_empty(img.shape[0], self.channels, *img.shape[2:])
         return apply_in_stripes(
             lambda start, end: layer(img[:, :, start:end]),
             out,
-            halo=1,
+            halo=conv_halo(layer),
             row_bytes=out[:, :, :1].numel() * out.element_size())
 
     def decode(self, f_vis: Tensor, f_ir: Tensor) -> Tensor:
-        """Decode the fused luminance, in stripes during inference.
+        """Decode the fused luminance, in stripes during CPU inference.
 
         Args:
             f_vis (Tensor): Visible features ``[B, C, H, W]``.
@@ -219,7 +217,7 @@ class DRDBFusionHead(BaseModule):
         Returns:
             Tensor: Fused luminance ``[B, 1, H, W]`` in [0, 1].
         """
-        if not fast_inference(self):
+        if not (fast_inference(self) and cpu_tiling_pays(f_vis)):
             return self.decoder(torch.cat([f_vis, f_ir], dim=1))
         out = f_vis.new_empty(f_vis.shape[0], 1, *f_vis.shape[2:])
         return apply_in_stripes(
@@ -227,5 +225,5 @@ class DRDBFusionHead(BaseModule):
                 torch.cat([f_vis[:, :, start:end], f_ir[:, :, start:end]],
                           dim=1)),
             out,
-            halo=self.decoder_halo,
+            halo=conv_halo(self.decoder),
             row_bytes=2 * f_vis[:, :, :1].numel() * f_vis.element_size())

@@ -1,4 +1,5 @@
-"""Image filtering helpers shared by the fusion losses and fusion metrics."""
+"""Input checks and Gaussian filtering for the fusion losses; the Gaussian
+window is also the base of the fusion metrics' ``fspecial`` kernel."""
 from typing import Optional
 
 import torch

@@ -1,4 +1,4 @@
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
-from ..utils import unpack_interaction_inputs
+from ..utils import cpu_tiling_pays, unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
 
@@ -96,8 +96,9 @@ class HierarchicalInteractiveAttention(BaseModule):
     second computes the outputs tile by tile. Intermediate tensors thus stay
     tile-sized (cache-resident) instead of full-image ``[B, N, 2C]``
     buffers, at the cost of computing the channel embeddings in both
-    passes. This is exact up to float rounding (the sums over the tiles are
-    accumulated in float32) and keeps autograd intact.
+    passes; elsewhere the image is one tile, embedded once. This is exact up
+    to float rounding (the sums over the tiles are accumulated in float32)
+    and keeps autograd intact.
 
     Args:
         channels (int): Channels C of all three inputs. Defaults to 64.
@@ -184,12 +185,31 @@ class HierarchicalInteractiveAttention(BaseModule):
         """bool: Whether ``f_seg`` is used (False for variant M1)."""
         return self.use_soam or self.use_moam
 
-    def contexts(self, streams: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    def embed(self, tokens: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Channel embeddings of one tile.
+
+        Args:
+            tokens (dict[str, Tensor]): ``ir``, ``vis`` (and ``seg`` when an
+                attention is on) tokens ``[B, n, C]``.
+
+        Returns:
+            dict[str, Tensor]: :math:`F_x^m` under ``ir`` and ``vis`` and,
+            when an attention is on, the semantic embedding under ``seg``;
+            each ``[B, n, C]``.
+        """
+        embedded = {x: self.modality_embeds[x](tokens[x]) for x in MODALITIES}
+        if self.uses_semantic_features:
+            embedded['seg'] = self.semantic_embed(tokens['seg'])
+        return embedded
+
+    def contexts(self, embedded_tiles: Iterable[Dict[str, Tensor]],
+                 num_tokens: int) -> Dict[str, Tensor]:
         """First pass: the attention contexts :math:`G` of the whole image.
 
         Args:
-            streams (dict[str, Tensor]): ``ir``, ``vis`` and ``seg``
-                features flattened to ``[B, C, N]``.
+            embedded_tiles (Iterable[dict[str, Tensor]]): :meth:`embed` of
+                every tile.
+            num_tokens (int): Pixels N of the whole image.
 
         Returns:
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
@@ -197,7 +217,6 @@ class HierarchicalInteractiveAttention(BaseModule):
             MoAM) for the attentions in use, each ``[B, heads, d, d]``
             float32, rows summing to 1.
         """
-        num_tokens = streams['ir'].shape[2]
         sums = {}
 
         def accumulate(name: str, key_values: Tensor) -> None:
@@ -205,15 +224,12 @@ class HierarchicalInteractiveAttention(BaseModule):
             share = head_context(key, value, self.num_heads, num_tokens)
             sums[name] = share if name not in sums else sums[name] + share
 
-        for tokens in self.tiles(streams):
+        for embedded in embedded_tiles:
             if self.use_soam:
                 for x in MODALITIES:
-                    modality = self.modality_embeds[x](tokens[x])
-                    accumulate(x, self.soam_key_values[x](modality))
+                    accumulate(x, self.soam_key_values[x](embedded[x]))
             if self.use_moam:
-                accumulate(
-                    'seg',
-                    self.moam_key_value(self.semantic_embed(tokens['seg'])))
+                accumulate('seg', self.moam_key_value(embedded['seg']))
         contexts = {}
         for i, x in enumerate(MODALITIES):
             if self.use_soam:
@@ -227,11 +243,9 @@ class HierarchicalInteractiveAttention(BaseModule):
         return contexts
 
     def tiles(self, streams: Dict[str, Tensor]) -> Iterator[Dict[str, Tensor]]:
-        """Tokens of consecutive tiles of ``chunk_size`` pixels.
-
-        The whole image is one tile while tracing or compiling, so that the
-        graph keeps the image size dynamic, and on devices other than the
-        CPU, where tiles would only add kernel launches.
+        """Tokens of consecutive tiles of ``chunk_size`` pixels, or of the
+        whole image as one tile where tiling does not pay
+        (:func:`cpu_tiling_pays`).
 
         Args:
             streams (dict[str, Tensor]): Features flattened to ``[B, C, N]``.
@@ -240,12 +254,10 @@ class HierarchicalInteractiveAttention(BaseModule):
             dict[str, Tensor]: The same keys, tokens ``[B, n, C]`` of the
             tile (``n <= chunk_size``).
         """
-        first = next(iter(streams.values()))
-        if (first.device.type != 'cpu' or torch.jit.is_tracing()
-                or torch.compiler.is_compiling()):
+        if not cpu_tiling_pays(streams['ir']):
             yield {x: f.transpose(1, 2) for x, f in streams.items()}
             return
-        num_tokens = first.shape[2]
+        num_tokens = next(iter(streams.values())).shape[2]
         for start in range(0, num_tokens, self.chunk_size):
             yield {
                 x: f[:, :, start:start + self.chunk_size].transpose(
@@ -253,13 +265,19 @@ class HierarchicalInteractiveAttention(BaseModule):
                 for x, f in streams.items()
             }
 
-    def interact(self, tokens: Dict[str, Tensor],
+    def embedded_tiles(
+        self, streams: Dict[str, Tensor]
+    ) -> Iterator[Tuple[Dict[str, Tensor], Dict[str, Tensor]]]:
+        """``(tokens, embed(tokens))`` of each tile of :meth:`tiles`."""
+        for tokens in self.tiles(streams):
+            yield tokens, self.embed(tokens)
+
+    def interact(self, embedded: Dict[str, Tensor],
                  contexts: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Second pass, one tile: the features each modality's MLP takes.
 
         Args:
-            tokens (dict[str, Tensor]): ``ir``, ``vis`` (and ``seg`` when an
-                attention is on) tokens ``[B, n, C]`` of the tile.
+            embedded (dict[str, Tensor]): :meth:`embed` of the tile.
             contexts (dict[str, Tensor]): Output of :meth:`contexts`.
 
         Returns:
@@ -267,11 +285,10 @@ class HierarchicalInteractiveAttention(BaseModule):
             :math:`S_x` and/or :math:`M_x` (``[B, n, C]`` or
             ``[B, n, 2C]``), or :math:`F_x^m` when both attentions are off.
         """
-        modality = {x: self.modality_embeds[x](tokens[x]) for x in MODALITIES}
         if not self.uses_semantic_features:
-            return modality
-        semantic = self.semantic_embed(tokens['seg'])
-        soam_query = self.soam_query(semantic) if self.use_soam else None
+            return {x: embedded[x] for x in MODALITIES}
+        soam_query = self.soam_query(embedded['seg']) \
+            if self.use_soam else None
         mixed = {}
         for x in MODALITIES:
             parts = []
@@ -279,7 +296,7 @@ class HierarchicalInteractiveAttention(BaseModule):
                 parts.append(attend(soam_query, contexts[f'soam_{x}']))
             if self.use_moam:
                 parts.append(
-                    attend(self.moam_queries[x](modality[x]),
+                    attend(self.moam_queries[x](embedded[x]),
                            contexts[f'moam_{x}']))
             mixed[x] = torch.cat(parts, dim=-1) if len(parts) > 1 \
                 else parts[0]
@@ -305,11 +322,19 @@ class HierarchicalInteractiveAttention(BaseModule):
         streams = dict(ir=f_ir.flatten(2), vis=f_vis.flatten(2))
         if self.uses_semantic_features:
             streams['seg'] = f_seg.flatten(2)
-        contexts = self.contexts(streams) \
+        if cpu_tiling_pays(f_ir):
+            # each pass embeds tile by tile: only tile-sized intermediates
+            first_pass = self.embedded_tiles(streams)
+            second_pass = self.embedded_tiles(streams)
+        else:
+            # one tile: embed it once for both passes
+            first_pass = second_pass = list(self.embedded_tiles(streams))
+        contexts = self.contexts(
+            (embedded for _, embedded in first_pass), height * width) \
             if self.uses_semantic_features else {}
         outs = {x: [] for x in MODALITIES}
-        for tokens in self.tiles(streams):
-            mixed = self.interact(tokens, contexts)
+        for tokens, embedded in second_pass:
+            mixed = self.interact(embedded, contexts)
             for x in MODALITIES:
                 out = self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
                 outs[x].append(out.transpose(1, 2))
