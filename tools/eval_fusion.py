@@ -25,11 +25,11 @@ import cv2
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
-from prettytable import PrettyTable
-
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              rgb_to_gray)
+from segmif_mm.evaluation.metrics.fusion_quality_metric import (
+    fusion_quality_table, load_grey_sources)
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
@@ -138,10 +138,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     per_image: Dict[str, Dict[str, float]] = {}
     progress = ProgressBar(len(triplets))
     for ir_path, vis_path, fused_path in triplets:
-        sources = loader(dict(img_path=str(vis_path), ir_path=str(ir_path)))
-        infrared = torch.from_numpy(sources['ir'])
-        visible = rgb_to_gray(
-            torch.from_numpy(sources['img']).permute(2, 0, 1))
+        infrared, visible = load_grey_sources(loader, str(vis_path),
+                                              str(ir_path))
         fused = read_fused(fused_path)
         if fused.shape != infrared.shape:
             raise ValueError(
@@ -159,12 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         name: float(np.mean([values[name] for values in per_image.values()]))
         for name in FUSION_METRICS
     }
-    table = PrettyTable(field_names=['Metric', 'Mean', 'Unit'])
-    table.title = f'Fusion quality, mean of {len(per_image)} images'
-    table.align['Metric'] = table.align['Unit'] = 'l'
-    for name, unit in FUSION_METRICS.items():
-        table.add_row([name, f'{means[name]:.4f}', unit])
-    print('\n' + table.get_string())
+    print('\n' + fusion_quality_table(means, len(per_image)).get_string())
     report = dict(
         num_images=len(per_image),
         mi_joint_quirk=not args.mi_exact,

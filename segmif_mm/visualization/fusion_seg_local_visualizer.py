@@ -10,6 +10,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
+from segmif_mm.evaluation.functional import to_uint8
 
 ArrayLike = Union[PixelData, torch.Tensor, np.ndarray]
 
@@ -97,8 +98,10 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
     def fused_to_uint8(fused: ArrayLike) -> np.ndarray:
         """8-bit RGB image of a fused prediction.
 
-        ``round(clip(x, 0, 1) * 255)`` per channel, no per-image min-max
-        stretching, so saved images keep the network's intensities.
+        ``round(clip(x, 0, 1) * 255)`` per channel with halves rounded up,
+        as the fusion metrics quantise (:func:`to_uint8`), and no per-image
+        min-max stretching, so saved images keep the network's intensities
+        and score like the in-loop metrics.
 
         Args:
             fused (PixelData | Tensor | np.ndarray): ``pred_fused_img`` or
@@ -117,12 +120,7 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                 'fused_to_uint8 expects a fused image of shape [3, H, W] (or '
                 f'[1, H, W]) with values in [0, 1], got {data.shape}; pass '
                 "a data sample's `pred_fused_img`.")
-        data = data.astype(np.float64)
-        if not np.isfinite(data).all():
-            raise ValueError(
-                'The fused image contains NaN or infinite values; the model '
-                'output is invalid (check the checkpoint and the inputs).')
-        data = np.rint(np.clip(data, 0.0, 1.0) * 255.0).astype(np.uint8)
+        data = to_uint8(torch.from_numpy(data.astype(np.float64))).numpy()
         if data.shape[0] == 1:
             data = np.repeat(data, 3, axis=0)
         return np.ascontiguousarray(data.transpose(1, 2, 0))

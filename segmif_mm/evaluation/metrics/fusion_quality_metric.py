@@ -1,5 +1,5 @@
 """Fusion-quality metrics of predicted fused images against their sources."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -11,6 +11,45 @@ from torch import Tensor
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from ..functional import FUSION_METRICS, fusion_metrics, rgb_to_gray, to_uint8
+
+
+def load_grey_sources(loader: LoadMultiModalImages, img_path: str,
+                      ir_path: str) -> Tuple[Tensor, Tensor]:
+    """The two sources of a pair as the fusion metrics take them.
+
+    Args:
+        loader (LoadMultiModalImages): Loader with the dataset's infrared
+            rule (16-bit, 3-channel, packed MFNet images).
+        img_path (str): Visible image (B).
+        ir_path (str): Infrared image (A).
+
+    Returns:
+        tuple[Tensor, Tensor]: uint8 ``[H, W]`` infrared and visible (grey
+        by MATLAB's ``rgb2gray``) images, on the CPU.
+    """
+    results = loader(dict(img_path=img_path, ir_path=ir_path))
+    visible = torch.from_numpy(results['img']).permute(2, 0, 1)
+    return torch.from_numpy(results['ir']), rgb_to_gray(visible)
+
+
+def fusion_quality_table(means: Mapping[str, float],
+                         num_images: int) -> PrettyTable:
+    """Table of the mean of each metric of ``FUSION_METRICS`` with its unit.
+
+    Args:
+        means (Mapping[str, float]): Mean value per metric name.
+        num_images (int): Images the means are over.
+
+    Returns:
+        PrettyTable: One row per metric.
+    """
+    table = PrettyTable(field_names=['Metric', 'Mean', 'Unit'])
+    table.title = (f'Fusion quality, mean of {num_images} images '
+                   '(MATLAB-suite conventions)')
+    table.align['Metric'] = table.align['Unit'] = 'l'
+    for name, unit in FUSION_METRICS.items():
+        table.add_row([name, f'{means[name]:.4f}', unit])
+    return table
 
 
 @METRICS.register_module()
@@ -82,16 +121,6 @@ class FusionQualityMetric(BaseMetric):
         fused = to_uint8(fused)
         return rgb_to_gray(fused) if fused.shape[0] == 3 else fused[0]
 
-    def _sources_grey(self, data_sample: dict, device: torch.device):
-        """uint8 grey infrared and visible ``[H, W]`` images of a sample."""
-        results = self.loader(
-            dict(
-                img_path=data_sample['img_path'],
-                ir_path=data_sample['ir_path']))
-        visible = torch.from_numpy(results['img']).permute(2, 0, 1)
-        infrared = torch.from_numpy(results['ir'])
-        return infrared.to(device), rgb_to_gray(visible.to(device))
-
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Compute the metrics of each sample of a batch.
 
@@ -102,7 +131,10 @@ class FusionQualityMetric(BaseMetric):
         """
         for data_sample in data_samples:
             fused = self._fused_grey(data_sample)
-            infrared, visible = self._sources_grey(data_sample, fused.device)
+            infrared, visible = (
+                image.to(fused.device) for image in load_grey_sources(
+                    self.loader, data_sample['img_path'],
+                    data_sample['ir_path']))
             if fused.shape != infrared.shape:
                 raise ValueError(
                     f'The fused image of {data_sample["img_path"]} is '
@@ -132,11 +164,6 @@ class FusionQualityMetric(BaseMetric):
             name: float(value)
             for name, value in zip(FUSION_METRICS, means)
         }
-        table = PrettyTable(field_names=['Metric', 'Mean', 'Unit'])
-        table.title = (f'Fusion quality, mean of {len(results)} images '
-                       '(MATLAB-suite conventions)')
-        table.align['Metric'] = table.align['Unit'] = 'l'
-        for name, unit in FUSION_METRICS.items():
-            table.add_row([name, f'{metrics[name]:.4f}', unit])
+        table = fusion_quality_table(metrics, len(results))
         print_log('\n' + table.get_string(), logger=logger)
         return metrics
