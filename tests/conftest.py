@@ -42,9 +42,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-# The suite shares 2 cores with its own subprocesses; one intra-op thread per
-# process avoids oversubscription (results are the same).
-torch.set_num_threads(1)
+@pytest.fixture(autouse=True)
+def one_thread() -> None:
+    """One intra-op thread in every test: the suite shares 2 cores with its
+    own subprocesses, so this avoids oversubscription (results are the
+    same); set per test because tools run in-process may change it."""
+    torch.set_num_threads(1)
 
 
 @pytest.fixture

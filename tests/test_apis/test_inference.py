@@ -14,16 +14,6 @@ TINY_CONFIG = Path(__file__).parents[1] / 'configs' / 'segmif_tiny.py'
 DEMO_CLASSES = ('background', 'person', 'car', 'traffic sign')
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """One intra-op thread: tiny models run much faster on a shared 2-core
-    machine (no thread contention); restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def model():
     torch.manual_seed(0)

@@ -23,16 +23,6 @@ PALETTE = [[10, 20, 30], [200, 0, 0], [0, 150, 250]]
 H, W = 13, 17
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: tiny models run much faster on a shared 2-core
-    machine (no thread contention); restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def plain_visualizer(name: str, **kwargs) -> SegLocalVisualizer:
     visualizer = SegLocalVisualizer.get_instance(name, alpha=1.0, **kwargs)
     visualizer.dataset_meta = dict(classes=CLASSES, palette=PALETTE)

@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.registry import init_default_scope
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,13 +18,3 @@ def repo_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def mmseg_scope() -> None:
     """Build components from mmseg's registries, as the configs do."""
     init_default_scope('mmseg')
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: tiny models run much faster on a shared 2-core
-    machine (no thread contention); restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

@@ -13,16 +13,6 @@ REPO = Path(__file__).parents[2]
 TINY_CONFIG = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: tiny models run much faster on a shared 2-core
-    machine (no thread contention); restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def tiny_config(tmp_path: Path) -> Path:
     """The tiny SegMiF config written to ``tmp_path``."""

@@ -73,7 +73,6 @@ class FusedImageDataset(BaseSegDataset):
                  img_suffix: str = '.png',
                  seg_map_suffix: str = '.png',
                  **kwargs) -> None:
-        self.source = source
         super().__init__(
             metainfo=self.source_metainfo(source, metainfo),
             data_prefix=data_prefix,

@@ -56,7 +56,6 @@ class SegMiFUncertaintyWeighting(SegMiF):
             raise ValueError(
                 'SegMiFUncertaintyWeighting needs a task_weighting with '
                 f'tasks={TASKS}, got {tasks}.')
-        self.task_weighting.requires_grad_(self.phase in ('fusion', 'joint'))
 
     def _phase_modules(self) -> List[Tuple[nn.Module, bool]]:
         """Task modules with whether the current phase trains them; the

@@ -1,14 +1,14 @@
 """Select the input modality of a stock single-stream segmenter."""
 import numpy as np
-from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
+from segmif_mm.datasets.transforms import ConcatInfrared
 
 MODALITIES = ('visible', 'infrared', 'both')
 
 
 @TRANSFORMS.register_module()
-class SelectModality(BaseTransform):
+class SelectModality(ConcatInfrared):
     """Turn a loaded visible/infrared pair into one network input.
 
     Takes the place of ``ConcatInfrared`` in the SegMiF pipelines: after
@@ -67,22 +67,11 @@ class SelectModality(BaseTransform):
                 f'for {results.get("img_path")}; put it after '
                 'LoadMultiModalImages and before any transform that removes '
                 '`ir` (e.g. ConcatInfrared, which it replaces).')
-        visible, infrared = results['img'], results['ir']
-        if visible.ndim != 3 or visible.shape[2] != 3 or \
-                infrared.shape != visible.shape[:2]:
-            raise ValueError(
-                f'SelectModality needs img (H, W, 3) and ir (H, W) of the '
-                f'same size, got {visible.shape} and {infrared.shape} for '
-                f'{results.get("img_path")}. Put it where ConcatInfrared '
-                'would go: after the photometric transforms, before any '
-                'geometric transform.')
-        infrared = infrared.astype(visible.dtype)
-        if self.modality == 'visible':
-            img = visible
-        elif self.modality == 'infrared':
-            img = np.repeat(infrared[..., None], 3, axis=2)
-        else:
-            img = np.concatenate([visible, infrared[..., None]], axis=2)
+        if self.modality == 'both':
+            return super().transform(results)
+        visible, infrared = self.sources(results)
+        img = visible if self.modality == 'visible' else np.repeat(
+            infrared[..., None], 3, axis=2)
         results['img'] = np.ascontiguousarray(img)
         results.pop('ir')
         results['img_shape'] = img.shape[:2]

@@ -1,4 +1,6 @@
 """Formatting of the two modalities into one image array."""
+from typing import Tuple
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
@@ -31,6 +33,28 @@ class ConcatInfrared(BaseTransform):
         ValueError: ``img`` is not (H, W, 3) or ``ir`` not (H, W).
     """
 
+    def sources(self, results: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """The checked visible and infrared images of ``results``.
+
+        Args:
+            results (dict): Needs ``img`` (H, W, 3) and ``ir`` (H, W).
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: ``img`` and ``ir``, the latter
+            cast to the visible image's dtype.
+        """
+        name = type(self).__name__
+        visible, infrared = results['img'], results['ir']
+        if visible.ndim != 3 or visible.shape[2] != 3 or \
+                infrared.shape != visible.shape[:2]:
+            raise ValueError(
+                f'{name} needs img (H, W, 3) and ir (H, W) of the same size, '
+                f'got {visible.shape} and {infrared.shape} for '
+                f'{results.get("img_path")}. Put {name} right after '
+                'LoadMultiModalImages/LoadMultiModalAnnotations and the '
+                'photometric transforms, before any geometric transform.')
+        return visible, infrared.astype(visible.dtype)
+
     def transform(self, results: dict) -> dict:
         """Concatenate visible and infrared.
 
@@ -40,17 +64,9 @@ class ConcatInfrared(BaseTransform):
         Returns:
             dict: ``img`` of shape (H, W, 4), no ``ir``.
         """
-        visible, infrared = results['img'], results['ir']
-        if visible.ndim != 3 or visible.shape[2] != 3 or \
-                infrared.shape != visible.shape[:2]:
-            raise ValueError(
-                f'ConcatInfrared needs img (H, W, 3) and ir (H, W) of the '
-                f'same size, got {visible.shape} and {infrared.shape} for '
-                f'{results.get("img_path")}. Put ConcatInfrared right after '
-                'LoadMultiModalImages/LoadMultiModalAnnotations and the '
-                'photometric transforms, before any geometric transform.')
-        results['img'] = np.concatenate(
-            [visible, infrared[..., None].astype(visible.dtype)], axis=2)
+        visible, infrared = self.sources(results)
+        results['img'] = np.concatenate([visible, infrared[..., None]],
+                                        axis=2)
         results.pop('ir')
         results['img_shape'] = results['img'].shape[:2]
         return results

@@ -4,7 +4,9 @@
 # --cfg-options {train,val,test}_dataloader.dataset.data_prefix.img_path=...
 dataset_type = 'FusedImageDataset'
 data_root = 'data/FMB'
-fused_root = '{{$FUSED_ROOT:work_dirs/fused/fmb}}'
+# Like every image folder of a dataset, an absolute path or one relative to
+# data_root: the default is work_dirs/fused/fmb of the working directory.
+fused_root = '{{$FUSED_ROOT:../../work_dirs/fused/fmb}}'
 crop_size = (360, 360)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
