@@ -7,6 +7,7 @@ transforms, optimizer constructor, loop, hooks) is the config's own.
 """
 import copy
 import math
+import os
 import uuid
 from pathlib import Path
 
@@ -195,3 +196,21 @@ def test_weighting_configs_differ_from_main_config_only_in_weighting(
             cfg['model']['type'] = expected['model']['type']
             cfg['optim_wrapper'].pop('task_modules')
         assert cfg == expected, name
+
+
+@pytest.mark.parametrize('name', ['fmb', 'mfnet', 'segmif_demo'])
+def test_fused_root_default_and_absolute(name, monkeypatch, tmp_path):
+    """Image folders are read under data_root unless absolute: the default
+    fused folder must still be work_dirs/fused/<name> of the working
+    directory, and FUSED_ROOT may be absolute."""
+    config = (PROJECTS / 'fusion_then_segment' / 'configs' / '_base_' /
+              'datasets' / f'fused_{name}.py')
+    monkeypatch.delenv('FUSED_ROOT', raising=False)
+    dataset = Config.fromfile(str(config)).train_dataloader.dataset
+    folder = os.path.join(dataset.data_root, dataset.data_prefix.img_path)
+    assert os.path.normpath(folder) == os.path.join('work_dirs', 'fused',
+                                                    name, 'train')
+    monkeypatch.setenv('FUSED_ROOT', str(tmp_path))
+    dataset = Config.fromfile(str(config)).train_dataloader.dataset
+    assert os.path.join(dataset.data_root, dataset.data_prefix.img_path) == \
+        str(tmp_path / 'train')
