@@ -119,8 +119,8 @@ def collect_pairs(ir: str, vis: str) -> List[Tuple[str, str, str]]:
 def main() -> None:
     args = parse_args()
     pairs = collect_pairs(args.ir, args.vis)
-    if args.malloc_tuning:
-        tune_malloc_for_inference()
+    if args.malloc_tuning and not tune_malloc_for_inference():
+        print('--malloc-tuning ignored: it needs glibc (Linux).')
     model = init_model(args.config, args.checkpoint, args.device,
                        args.cfg_options)
     palette = model.dataset_meta['palette']

@@ -5,7 +5,7 @@ fusion literature, which works on 8-bit grey images: colour images are
 converted with MATLAB's ``rgb2gray`` and rounded to uint8, and float images
 in [0, 1] are quantised to uint8 before anything is measured.
 """
-from typing import Tuple
+from typing import Tuple, Union
 
 import torch
 from torch import Tensor
@@ -133,3 +133,10 @@ def check_grey_images(min_size: int = 1,
     if unbatched:
         tensors = [image.unsqueeze(0) for image in tensors]
     return tuple(tensors), unbatched
+
+
+def metric_output(value: Tensor, unbatched: bool) -> Union[float, Tensor]:
+    """A metric's return value: a float for one ``[H, W]`` image, the
+    ``[B]`` tensor for a batch (``unbatched`` from
+    :func:`check_grey_images`)."""
+    return value.item() if unbatched else value

@@ -5,7 +5,7 @@ from typing import Union
 import torch
 from torch import Tensor
 
-from .conversion import check_grey_images
+from .conversion import check_grey_images, metric_output
 
 _LEVELS = 256
 
@@ -78,7 +78,7 @@ def entropy(fused: Tensor) -> Union[float, Tensor]:
     """
     (fused, ), unbatched = check_grey_images(metric='EN', fused=fused)
     value = entropy_from_counts(grey_histogram(fused))
-    return value.item() if unbatched else value
+    return metric_output(value, unbatched)
 
 
 def mutual_information_from_histograms(source_counts: Tensor,
@@ -132,4 +132,4 @@ def mutual_information(fused: Tensor,
             grey_histogram(source), fused_counts,
             joint_histogram(source, fused, joint_quirk))
         for source in (ir, vis))
-    return value.item() if unbatched else value
+    return metric_output(value, unbatched)

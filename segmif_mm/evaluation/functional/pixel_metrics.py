@@ -11,7 +11,7 @@ from typing import Tuple, Union
 import torch
 from torch import Tensor
 
-from .conversion import check_grey_images
+from .conversion import check_grey_images, metric_output
 from .filtering import matlab_gradient
 
 # N^2 * 255^2 must fit in int64 for the exact centred sums.
@@ -100,10 +100,6 @@ def psnr_from_mse(mse_value: Tensor, peak: float) -> Tensor:
     return 20 * math.log10(peak) - 10 * torch.log10(mse_value)
 
 
-def _output(value: Tensor, unbatched: bool) -> Union[float, Tensor]:
-    return value.item() if unbatched else value
-
-
 def _triplet_moments(fused: Tensor, ir: Tensor, vis: Tensor, metric: str):
     """Moments of (A, B, F) = (ir, vis, fused) and the batching flag."""
     (fused, ir, vis), unbatched = check_grey_images(
@@ -125,7 +121,7 @@ def standard_deviation(fused: Tensor) -> Union[float, Tensor]:
     _, centred = image_moments(fused.unsqueeze(1))
     num_pixels = fused.shape[-2] * fused.shape[-1]
     value = torch.sqrt(centred[:, 0, 0].to(torch.float64)) / num_pixels
-    return _output(value, unbatched)
+    return metric_output(value, unbatched)
 
 
 def spatial_frequency(fused: Tensor) -> Union[float, Tensor]:
@@ -143,7 +139,7 @@ def spatial_frequency(fused: Tensor) -> Union[float, Tensor]:
     """
     (fused, ), unbatched = check_grey_images(
         min_size=2, metric='SF', fused=fused)
-    return _output(
+    return metric_output(
         spatial_frequency_float(fused.to(torch.float64)), unbatched)
 
 
@@ -162,7 +158,7 @@ def average_gradient(fused: Tensor) -> Union[float, Tensor]:
     """
     (fused, ), unbatched = check_grey_images(
         min_size=2, metric='AG', fused=fused)
-    return _output(average_gradient_float(fused.to(torch.float64)), unbatched)
+    return metric_output(average_gradient_float(fused.to(torch.float64)), unbatched)
 
 
 def correlation_coefficient(fused: Tensor, ir: Tensor,
@@ -181,7 +177,7 @@ def correlation_coefficient(fused: Tensor, ir: Tensor,
     _, centred, _, unbatched = _triplet_moments(fused, ir, vis, 'CC')
     value = (correlation_from_moments(centred, 0, 2) +
              correlation_from_moments(centred, 1, 2)) / 2
-    return _output(value, unbatched)
+    return metric_output(value, unbatched)
 
 
 def scd(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
@@ -199,7 +195,7 @@ def scd(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
         source is constant); float64 ``[B]`` for batches.
     """
     _, centred, _, unbatched = _triplet_moments(fused, ir, vis, 'SCD')
-    return _output(scd_from_moments(centred, 0, 1, 2), unbatched)
+    return metric_output(scd_from_moments(centred, 0, 1, 2), unbatched)
 
 
 def mse(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
@@ -215,7 +211,7 @@ def mse(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
     """
     products, _, num_pixels, unbatched = _triplet_moments(
         fused, ir, vis, 'MSE')
-    return _output(
+    return metric_output(
         mse_from_moments(products, num_pixels, 0, 1, 2), unbatched)
 
 
@@ -262,4 +258,4 @@ def _psnr(fused: Tensor, ir: Tensor, vis: Tensor,
         fused, ir, vis, 'PSNR')
     value = psnr_from_mse(
         mse_from_moments(products, num_pixels, 0, 1, 2), peak)
-    return _output(value, unbatched)
+    return metric_output(value, unbatched)

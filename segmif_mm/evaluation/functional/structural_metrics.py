@@ -26,7 +26,7 @@ from typing import Optional, Tuple, Union
 import torch
 from torch import Tensor
 
-from .conversion import check_grey_images
+from .conversion import check_grey_images, metric_output
 from .filtering import (filter_valid, filter_valid_unordered,
                         gaussian_kernel_1d, sobel_conv2_same)
 
@@ -227,10 +227,6 @@ def _float_stack(*images: Tensor) -> Tensor:
     return torch.stack(images, 1).to(torch.float64)
 
 
-def _output(value: Tensor, unbatched: bool) -> Union[float, Tensor]:
-    return value.item() if unbatched else value
-
-
 def ssim_index(x: Tensor, y: Tensor) -> Union[float, Tensor]:
     """SSIM of one pair of images (Wang et al., see the module docstring).
 
@@ -244,7 +240,7 @@ def ssim_index(x: Tensor, y: Tensor) -> Union[float, Tensor]:
     """
     (x, y), unbatched = check_grey_images(
         min_size=SSIM_WINDOW_SIZE, metric='SSIM', x=x, y=y)
-    return _output(ssim_against_last(_float_stack(x, y))[:, 0], unbatched)
+    return metric_output(ssim_against_last(_float_stack(x, y))[:, 0], unbatched)
 
 
 def ssim(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
@@ -263,7 +259,7 @@ def ssim(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
         min_size=SSIM_WINDOW_SIZE, metric='SSIM', fused=fused, ir=ir,
         vis=vis)
     value = ssim_against_last(_float_stack(ir, vis, fused))
-    return _output(value.sum(1), unbatched)
+    return metric_output(value.sum(1), unbatched)
 
 
 def vifp(ref: Tensor, dist: Tensor) -> Union[float, Tensor]:
@@ -279,7 +275,7 @@ def vifp(ref: Tensor, dist: Tensor) -> Union[float, Tensor]:
     """
     (ref, dist), unbatched = check_grey_images(
         min_size=VIF_MIN_SIZE, metric='VIF', ref=ref, dist=dist)
-    return _output(
+    return metric_output(
         vif_against_last(_float_stack(ref, dist))[:, 0], unbatched)
 
 
@@ -298,7 +294,7 @@ def vif(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
     (fused, ir, vis), unbatched = check_grey_images(
         min_size=VIF_MIN_SIZE, metric='VIF', fused=fused, ir=ir, vis=vis)
     value = vif_against_last(_float_stack(ir, vis, fused))
-    return _output(value.sum(1), unbatched)
+    return metric_output(value.sum(1), unbatched)
 
 
 def qabf(fused: Tensor,
@@ -329,4 +325,4 @@ def qabf(fused: Tensor,
         metric='Qabf', fused=fused, ir=ir, vis=vis)
     grad_x, grad_y = sobel_conv2_same(
         torch.stack([ir, vis, fused], 1).to(torch.int32))
-    return _output(qabf_against_last(grad_x, grad_y, exponent), unbatched)
+    return metric_output(qabf_against_last(grad_x, grad_y, exponent), unbatched)
