@@ -190,7 +190,7 @@ def main() -> None:
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
     malloc_tuned = args.malloc_tuning and tune_malloc_for_inference()
     model = init_model(args.config, args.checkpoint, str(device),
-                       args.cfg_options)
+                       args.cfg_options, trust_checkpoint=True)
     results = benchmark(model, device, args)
 
     settings = dict(

@@ -27,9 +27,8 @@ import torch
 from mmengine.utils import ProgressBar
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
-                                             rgb_to_gray)
-from segmif_mm.evaluation.metrics.fusion_quality_metric import (
-    fusion_quality_table, load_grey_sources)
+                                             fusion_metrics_table,
+                                             grey_sources, rgb_to_gray)
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
@@ -104,6 +103,15 @@ def match_triplets(ir: Dict[str, Path], vis: Dict[str, Path],
     return [(ir[name], vis[name], fused[name]) for name in sorted(names)]
 
 
+def load_grey_sources(loader: LoadMultiModalImages, img_path: str,
+                      ir_path: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """uint8 ``[H, W]`` infrared and grey visible images of a pair, read
+    with the dataset loader's rules."""
+    results = loader(dict(img_path=img_path, ir_path=ir_path))
+    packed = np.concatenate([results['img'], results['ir'][..., None]], 2)
+    return grey_sources(torch.from_numpy(packed).permute(2, 0, 1))
+
+
 def read_fused(path: Path) -> torch.Tensor:
     """A fused 8-bit grey or colour image as uint8 grey ``[H, W]``."""
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
@@ -157,7 +165,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         name: float(np.mean([values[name] for values in per_image.values()]))
         for name in FUSION_METRICS
     }
-    print('\n' + fusion_quality_table(means, len(per_image)).get_string())
+    print('\n' + fusion_metrics_table(means, len(per_image)).get_string())
     report = dict(
         num_images=len(per_image),
         mi_joint_quirk=not args.mi_exact,

@@ -82,7 +82,7 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
 def main() -> None:
     args = parse_args()
     model = init_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options)
+                       args.cfg_options, trust_checkpoint=True)
     dataloader = Runner.build_dataloader(
         dict(
             batch_size=1,

@@ -122,7 +122,7 @@ def main() -> None:
     if args.malloc_tuning and not tune_malloc_for_inference():
         print('--malloc-tuning ignored: it needs glibc (Linux).')
     model = init_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options)
+                       args.cfg_options, trust_checkpoint=True)
     palette = model.dataset_meta['palette']
     for folder in ('fused', 'seg'):
         os.makedirs(osp.join(args.out_dir, folder), exist_ok=True)

@@ -1,16 +1,16 @@
-from .demo import SegMiFDemoDataset, generate_demo_dataset
 from .fmb import FMBDataset
 from .mfnet import MFNetDataset
 from .mfnet_packed import MFNetPackedDataset
 from .msrs import MSRSDataset
 from .multimodal_dataset import MultiModalSegDataset
 from .pst900 import PST900Dataset
+from .segmif_demo import SegMiFDemoDataset
 from .transforms import (ConcatInfrared, LoadMultiModalAnnotations,
-                         LoadMultiModalImages)
+                         LoadMultiModalImages, LoadMultiModalImagesFromNDArray)
 
 __all__ = [
     'MultiModalSegDataset', 'FMBDataset', 'MFNetDataset', 'MFNetPackedDataset',
-    'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
-    'generate_demo_dataset', 'ConcatInfrared', 'LoadMultiModalAnnotations',
-    'LoadMultiModalImages'
+    'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset', 'ConcatInfrared',
+    'LoadMultiModalAnnotations', 'LoadMultiModalImages',
+    'LoadMultiModalImagesFromNDArray'
 ]

@@ -1,8 +1,10 @@
-from .checkpoint import load_trusted_checkpoint
+from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
 from .dist import init_cpu_distributed
+from .gaussian import gaussian_kernel1d
 from .memory import tune_malloc_for_inference
+from .quantization import to_uint8
 
 __all__ = [
-    'init_cpu_distributed', 'load_trusted_checkpoint',
-    'tune_malloc_for_inference'
+    'gaussian_kernel1d', 'init_cpu_distributed', 'load_trusted_checkpoint',
+    'to_uint8', 'trust_local_checkpoints', 'tune_malloc_for_inference'
 ]

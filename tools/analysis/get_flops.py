@@ -42,7 +42,7 @@ from prettytable import PrettyTable
 from torch import Tensor, nn
 
 from segmif_mm.apis import init_model
-from segmif_mm.models.utils import rgb_to_ycbcr, ycbcr_to_rgb
+from segmif_mm.models.utils import rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb
 
 PARTS = ('guidance', 'fusion', 'segmentation')
 PART_TITLES = dict(
@@ -188,7 +188,7 @@ def part_complexity(model: nn.Module,
     scales = tuple(model.guidance_scales)
     results = {}
     with torch.no_grad():
-        vis_rgb, ir = model.split_inputs(inputs)
+        vis_rgb, ir = split_rgbt(inputs)
         vis_ycbcr = rgb_to_ycbcr(vis_rgb)
         guidance = model.extract_guidance(vis_rgb, ir, vis_ycbcr)
         feats = tuple(guidance[i] for i in scales)
@@ -199,7 +199,7 @@ def part_complexity(model: nn.Module,
             return tuple(found[i] for i in scales)
 
         def fuse(inputs: Tensor, *feats: Tensor) -> Tensor:
-            vis_rgb, ir = model.split_inputs(inputs)
+            vis_rgb, ir = split_rgbt(inputs)
             vis_y, vis_cb, vis_cr = rgb_to_ycbcr(vis_rgb)
             fused_y = model.fusion_head(vis_y, ir, _with_none(feats, scales))
             return ycbcr_to_rgb(fused_y, vis_cb, vis_cr).clamp(0, 1)

@@ -235,7 +235,12 @@ def main() -> None:
         raise ImportError('The ONNX export needs the onnx package: '
                           '`pip install onnx` (and onnxruntime for the '
                           'parity check).')
-    model = init_model(args.config, args.checkpoint, 'cpu', args.cfg_options)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        'cpu',
+        args.cfg_options,
+        trust_checkpoint=True)
     check_sizes(model, args.shape, args.check_shape)
     wrapper = SegMiFOnnxWrapper(model).eval()
     export(wrapper, args.out, args.batch_size, args.shape, args.opset)

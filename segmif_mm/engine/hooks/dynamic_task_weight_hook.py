@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
+from segmif_mm.models.utils import PHASES, get_phase
 
 
 @HOOKS.register_module()
@@ -23,8 +24,8 @@ class DynamicTaskWeightHook(Hook):
 
     where :math:`L_i(n)` is the mean unweighted loss of task ``i`` over window
     ``n``, read from the model's ``task_<name>`` outputs. Windows are counted
-    only in the phases listed in ``phases`` (by default the fusion phase,
-    where eq. 7 applies) and continue across rounds. Until two windows are
+    only in the phases listed in ``phases`` (by default the phases whose
+    losses λ weights, eq. 7: fusion and joint) and continue across rounds. Until two windows are
     complete, λ_i = η_i / K (all rates equal). With η_i = K (the default,
     K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks converge equally.
 
@@ -37,8 +38,9 @@ class DynamicTaskWeightHook(Hook):
         etas (dict): η_i per task. Defaults to ``dict(fusion=2.0, seg=2.0)``.
         window (int): Iterations averaged into one loss value L_i(n).
             Defaults to 50.
-        phases (Sequence[str]): Phases whose iterations are counted.
-            Defaults to ``('fusion', 'joint')``.
+        phases (Sequence[str], optional): Phases whose iterations are
+            counted. Defaults to None: every phase whose losses are weighted
+            by λ (:attr:`~segmif_mm.models.utils.Phase.weighted`).
 
     Example:
         >>> custom_hooks = [dict(type='DynamicTaskWeightHook', temperature=2.0,
@@ -51,7 +53,7 @@ class DynamicTaskWeightHook(Hook):
                  temperature: float = 2.0,
                  etas: Optional[Dict[str, float]] = None,
                  window: int = 50,
-                 phases: Sequence[str] = ('fusion', 'joint')) -> None:
+                 phases: Optional[Sequence[str]] = None) -> None:
         if temperature <= 0 or window < 1:
             raise ValueError('DynamicTaskWeightHook needs temperature > 0 and '
                              f'window >= 1, got {temperature} and {window}.')
@@ -59,7 +61,11 @@ class DynamicTaskWeightHook(Hook):
         self.etas = dict(etas or dict(fusion=2.0, seg=2.0))
         self.tasks = tuple(self.etas)
         self.window = int(window)
+        if phases is None:
+            phases = [name for name, phase in PHASES.items() if phase.weighted]
         self.phases = tuple(phases)
+        for phase in self.phases:
+            get_phase(phase)
         self.history: List[List[float]] = []
         self.weights = self.weights_from_rates({t: 1.0 for t in self.tasks})
         self._sums = [0.0] * len(self.tasks)

@@ -7,8 +7,7 @@ from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
-
-PHASES = ('fusion', 'seg', 'joint')
+from segmif_mm.models.utils import get_phase
 
 
 class PhaseSpan(NamedTuple):
@@ -35,7 +34,9 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         dataloader (DataLoader | dict): Training dataloader.
         num_rounds (int): Number of rounds. Defaults to 8.
         phases (Sequence[dict]): Phases of one round, in order. Each dict has
-            ``phase`` (``'fusion'``, ``'seg'`` or ``'joint'``) and ``iters``:
+            ``phase`` (a phase of :data:`segmif_mm.models.utils.PHASES`:
+            ``'fusion'``, ``'seg'``, ``'joint'`` or ``'fusion_only'``) and
+            ``iters``:
             an int, or a list with one length per round. Defaults to the
             paper's ``fusion`` 5000 then ``seg`` 10000.
         val_begin (int): Iteration from which validation may run.
@@ -90,9 +91,7 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         for round_idx in range(num_rounds):
             for phase_cfg in phases:
                 phase, iters = phase_cfg['phase'], phase_cfg['iters']
-                if phase not in PHASES:
-                    raise ValueError(f'Unknown phase {phase!r}; expected one '
-                                     f'of {PHASES}.')
+                get_phase(phase)
                 if isinstance(iters, (list, tuple)):
                     if len(iters) != num_rounds:
                         raise ValueError(

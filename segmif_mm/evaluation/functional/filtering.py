@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from segmif_mm.models.losses.utils import gaussian_kernel1d
+from segmif_mm.utils import gaussian_kernel1d
 
 # Output rows per banded matrix product in ``filter_valid``: large enough
 # for efficient matrix products, small enough to keep the multiplications

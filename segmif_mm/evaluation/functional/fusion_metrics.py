@@ -2,6 +2,7 @@
 from typing import Dict, Union
 
 import torch
+from prettytable import PrettyTable
 from torch import Tensor
 
 from .conversion import check_grey_images
@@ -32,6 +33,26 @@ FUSION_METRICS = {
     'PSNR': 'dB, suite: 20 log10(255 / sqrt(MSE))',
     'PSNR_textbook': 'dB, peak 1: 20 log10(1 / sqrt(MSE))',
 }
+
+
+def fusion_metrics_table(means: Dict[str, float],
+                         num_images: int) -> PrettyTable:
+    """Table of the mean of each metric of :data:`FUSION_METRICS`.
+
+    Args:
+        means (dict[str, float]): Mean value per metric name.
+        num_images (int): Images the means are over.
+
+    Returns:
+        PrettyTable: One row per metric with its unit.
+    """
+    table = PrettyTable(field_names=['Metric', 'Mean', 'Unit'])
+    table.title = (f'Fusion quality, mean of {num_images} images '
+                   '(MATLAB-suite conventions)')
+    table.align['Metric'] = table.align['Unit'] = 'l'
+    for name, unit in FUSION_METRICS.items():
+        table.add_row([name, f'{means[name]:.4f}', unit])
+    return table
 
 
 def fusion_metrics(fused: Tensor,

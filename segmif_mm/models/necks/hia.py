@@ -1,4 +1,4 @@
-from typing import Dict, Iterable, Iterator, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
-from ..utils import cpu_tiling_pays, unpack_interaction_inputs
+from ..utils import cpu_fast_path, hia_tiled, unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
 
@@ -91,14 +91,11 @@ class HierarchicalInteractiveAttention(BaseModule):
     :math:`F_x^m` alone, the segmentation features are not used
     (``uses_semantic_features`` is False) and ``f_seg`` may be None.
 
-    On CPU the pixels are processed in tiles of ``chunk_size`` tokens, in two
-    passes: the first sums the contexts' :math:`K^T V` over all tiles, the
-    second computes the outputs tile by tile. Intermediate tensors thus stay
-    tile-sized (cache-resident) instead of full-image ``[B, N, 2C]``
-    buffers, at the cost of computing the channel embeddings in both
-    passes; elsewhere the image is one tile, embedded once. This is exact up
-    to float rounding (the sums over the tiles are accumulated in float32)
-    and keeps autograd intact.
+    :meth:`forward` computes this on the whole image; on CPU it runs the
+    tiled evaluator :func:`~segmif_mm.models.utils.hia_tiled` instead, which
+    sums the contexts over tiles of pixels and computes the outputs tile by
+    tile (equal up to float rounding, with tile-sized intermediates; see
+    :mod:`segmif_mm.models.utils.cpu_fast_paths`).
 
     Args:
         channels (int): Channels C of all three inputs. Defaults to 64.
@@ -115,8 +112,6 @@ class HierarchicalInteractiveAttention(BaseModule):
             Defaults to ``dict(type='GELU')``.
         norm_cfg (dict): Norm over the channel (last) dimension of the
             ``[B, N, C]`` tokens. Defaults to ``dict(type='LN')``.
-        chunk_size (int): Tokens (pixels) per tile on CPU (elsewhere the
-            image is one tile). Defaults to 4096.
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to None.
 
@@ -135,21 +130,16 @@ class HierarchicalInteractiveAttention(BaseModule):
                  qkv_bias: bool = True,
                  act_cfg: ConfigType = dict(type='GELU'),
                  norm_cfg: ConfigType = dict(type='LN'),
-                 chunk_size: int = 4096,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if channels % num_heads != 0:
             raise ValueError(f'HierarchicalInteractiveAttention: channels '
                              f'({channels}) must be divisible by num_heads '
                              f'({num_heads}).')
-        if chunk_size < 1:
-            raise ValueError(f'HierarchicalInteractiveAttention: chunk_size '
-                             f'must be >= 1, got {chunk_size}.')
         self.channels = channels
         self.num_heads = num_heads
         self.use_soam = use_soam
         self.use_moam = use_moam
-        self.chunk_size = chunk_size
         num_modalities = len(MODALITIES)
 
         def per_modality(make) -> nn.ModuleDict:
@@ -202,14 +192,44 @@ class HierarchicalInteractiveAttention(BaseModule):
             embedded['seg'] = self.semantic_embed(tokens['seg'])
         return embedded
 
-    def contexts(self, embedded_tiles: Iterable[Dict[str, Tensor]],
-                 num_tokens: int) -> Dict[str, Tensor]:
-        """First pass: the attention contexts :math:`G` of the whole image.
+    def context_logits(self, embedded: Dict[str, Tensor],
+                       num_tokens: int) -> Dict[str, Tensor]:
+        """The context logits :math:`K^T V / N` of the attentions in use.
+
+        Sums over pixels, so for a tile of the image (with the whole image's
+        ``num_tokens``) this is the tile's share, and the shares of all
+        tiles add up to the whole image's logits.
 
         Args:
-            embedded_tiles (Iterable[dict[str, Tensor]]): :meth:`embed` of
-                every tile.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
+                a tile), ``[B, n, C]`` each.
             num_tokens (int): Pixels N of the whole image.
+
+        Returns:
+            dict[str, Tensor]: ``soam_<x>`` (from :math:`F_x^m`, SoAM) and
+            ``moam`` (from :math:`F_{seg}^s`, MoAM) for the attentions in
+            use, ``[B, heads, d, d]`` float32.
+        """
+        logits = {}
+        if self.use_soam:
+            for x in MODALITIES:
+                key, value = self.soam_key_values[x](embedded[x]).chunk(
+                    2, dim=-1)
+                logits[f'soam_{x}'] = head_context(key, value,
+                                                   self.num_heads, num_tokens)
+        if self.use_moam:
+            key, value = self.moam_key_value(embedded['seg']).chunk(2, dim=-1)
+            logits['moam'] = head_context(key, value, self.num_heads,
+                                          num_tokens)
+        return logits
+
+    def contexts_from_logits(self,
+                             logits: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The attention contexts :math:`G = softmax(\\tau K^T V / N)`.
+
+        Args:
+            logits (dict[str, Tensor]): :meth:`context_logits` of the whole
+                image.
 
         Returns:
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
@@ -217,73 +237,33 @@ class HierarchicalInteractiveAttention(BaseModule):
             MoAM) for the attentions in use, each ``[B, heads, d, d]``
             float32, rows summing to 1.
         """
-        sums = {}
-
-        def accumulate(name: str, key_values: Tensor) -> None:
-            key, value = key_values.chunk(2, dim=-1)
-            share = head_context(key, value, self.num_heads, num_tokens)
-            sums[name] = share if name not in sums else sums[name] + share
-
-        for embedded in embedded_tiles:
-            if self.use_soam:
-                for x in MODALITIES:
-                    accumulate(x, self.soam_key_values[x](embedded[x]))
-            if self.use_moam:
-                accumulate('seg', self.moam_key_value(embedded['seg']))
         contexts = {}
         for i, x in enumerate(MODALITIES):
             if self.use_soam:
                 contexts[f'soam_{x}'] = (
                     self.soam_temperature[i].view(1, -1, 1, 1) *
-                    sums[x]).softmax(-1)
+                    logits[f'soam_{x}']).softmax(-1)
             if self.use_moam:
                 contexts[f'moam_{x}'] = (
                     self.moam_temperature[i].view(1, -1, 1, 1) *
-                    sums['seg']).softmax(-1)
+                    logits['moam']).softmax(-1)
         return contexts
-
-    def tiles(self, streams: Dict[str, Tensor]) -> Iterator[Dict[str, Tensor]]:
-        """Tokens of consecutive tiles of ``chunk_size`` pixels, or of the
-        whole image as one tile where tiling does not pay
-        (:func:`cpu_tiling_pays`).
-
-        Args:
-            streams (dict[str, Tensor]): Features flattened to ``[B, C, N]``.
-
-        Yields:
-            dict[str, Tensor]: The same keys, tokens ``[B, n, C]`` of the
-            tile (``n <= chunk_size``).
-        """
-        if not cpu_tiling_pays(streams['ir']):
-            yield {x: f.transpose(1, 2) for x, f in streams.items()}
-            return
-        num_tokens = next(iter(streams.values())).shape[2]
-        for start in range(0, num_tokens, self.chunk_size):
-            yield {
-                x: f[:, :, start:start + self.chunk_size].transpose(
-                    1, 2).contiguous()
-                for x, f in streams.items()
-            }
-
-    def embedded_tiles(
-        self, streams: Dict[str, Tensor]
-    ) -> Iterator[Tuple[Dict[str, Tensor], Dict[str, Tensor]]]:
-        """``(tokens, embed(tokens))`` of each tile of :meth:`tiles`."""
-        for tokens in self.tiles(streams):
-            yield tokens, self.embed(tokens)
 
     def interact(self, embedded: Dict[str, Tensor],
                  contexts: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Second pass, one tile: the features each modality's MLP takes.
+        """The features each modality's MLP takes.
 
         Args:
-            embedded (dict[str, Tensor]): :meth:`embed` of the tile.
-            contexts (dict[str, Tensor]): Output of :meth:`contexts`.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
+                a tile).
+            contexts (dict[str, Tensor]): :meth:`contexts_from_logits` of
+                the whole image.
 
         Returns:
             dict[str, Tensor]: Per modality the concatenation of
-            :math:`S_x` and/or :math:`M_x` (``[B, n, C]`` or
-            ``[B, n, 2C]``), or :math:`F_x^m` when both attentions are off.
+            :math:`S_x = Q_s G_x` and/or :math:`M_x = Q_x G_s`
+            (``[B, n, C]`` or ``[B, n, 2C]``), or :math:`F_x^m` when both
+            attentions are off.
         """
         if not self.uses_semantic_features:
             return {x: embedded[x] for x in MODALITIES}
@@ -302,6 +282,22 @@ class HierarchicalInteractiveAttention(BaseModule):
                 else parts[0]
         return mixed
 
+    def outputs(self, tokens: Dict[str, Tensor],
+                mixed: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """:math:`f_x' = Norm(f_x + MLP_x(mixed_x))` per modality.
+
+        Args:
+            tokens (dict[str, Tensor]): Input tokens ``[B, n, C]``.
+            mixed (dict[str, Tensor]): :meth:`interact`'s output.
+
+        Returns:
+            dict[str, Tensor]: ``ir`` and ``vis`` tokens ``[B, n, C]``.
+        """
+        return {
+            x: self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
+            for x in MODALITIES
+        }
+
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         """Let the modality features interact with the semantic features.
 
@@ -318,26 +314,21 @@ class HierarchicalInteractiveAttention(BaseModule):
             owner=type(self).__name__,
             channels=self.channels,
             need_seg=self.uses_semantic_features)
+        if not self.uses_semantic_features:
+            f_seg = None
+        if cpu_fast_path(f_ir):
+            return hia_tiled(self, f_ir, f_vis, f_seg)
         batch, channels, height, width = f_ir.shape
-        streams = dict(ir=f_ir.flatten(2), vis=f_vis.flatten(2))
-        if self.uses_semantic_features:
-            streams['seg'] = f_seg.flatten(2)
-        if cpu_tiling_pays(f_ir):
-            # each pass embeds tile by tile: only tile-sized intermediates
-            first_pass = self.embedded_tiles(streams)
-            second_pass = self.embedded_tiles(streams)
-        else:
-            # one tile: embed it once for both passes
-            first_pass = second_pass = list(self.embedded_tiles(streams))
-        contexts = self.contexts(
-            (embedded for _, embedded in first_pass), height * width) \
+        features = dict(ir=f_ir, vis=f_vis, seg=f_seg)
+        tokens = {
+            name: f.flatten(2).transpose(1, 2)
+            for name, f in features.items() if f is not None
+        }
+        embedded = self.embed(tokens)
+        contexts = self.contexts_from_logits(
+            self.context_logits(embedded, height * width)) \
             if self.uses_semantic_features else {}
-        outs = {x: [] for x in MODALITIES}
-        for tokens, embedded in second_pass:
-            mixed = self.interact(embedded, contexts)
-            for x in MODALITIES:
-                out = self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
-                outs[x].append(out.transpose(1, 2))
-        return tuple(
-            torch.cat(outs[x], dim=2).reshape(batch, channels, height, width)
-            for x in MODALITIES)
+        outs = self.outputs(tokens, self.interact(embedded, contexts))
+        return tuple(outs[x].transpose(1, 2).reshape(batch, channels, height,
+                                                      width)
+                     for x in MODALITIES)
