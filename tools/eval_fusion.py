@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
+
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              fusion_metrics_table,

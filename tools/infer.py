@@ -34,10 +34,8 @@ def parse_args() -> argparse.Namespace:
         description='Fuse and segment infrared/visible image pairs')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--ir', required=True, help='infrared image or folder')
-    parser.add_argument(
-        '--vis', required=True, help='visible image or folder')
+    parser.add_argument('--ir', required=True, help='infrared image or folder')
+    parser.add_argument('--vis', required=True, help='visible image or folder')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
@@ -106,8 +104,8 @@ def collect_pairs(ir: str, vis: str) -> List[Tuple[str, str, str]]:
             f'--ir {ir} and --vis {vis} must both be files or both be '
             'folders.')
     irs, viss = _images_by_stem(ir), _images_by_stem(vis)
-    only_ir, only_vis = sorted(set(irs) - set(viss)), sorted(
-        set(viss) - set(irs))
+    only_ir, only_vis = sorted(set(irs) -
+                               set(viss)), sorted(set(viss) - set(irs))
     if only_ir or only_vis:
         raise ValueError(
             'Images are matched by name without extension, but these have '
@@ -121,8 +119,12 @@ def main() -> None:
     pairs = collect_pairs(args.ir, args.vis)
     if args.malloc_tuning and not tune_malloc_for_inference():
         print('--malloc-tuning ignored: it needs glibc (Linux).')
-    model = init_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options, trust_checkpoint=True)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        trust_checkpoint=True)
     palette = model.dataset_meta['palette']
     for folder in ('fused', 'seg'):
         os.makedirs(osp.join(args.out_dir, folder), exist_ok=True)

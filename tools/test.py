@@ -25,8 +25,11 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='save fused images (8-bit RGB PNG), coloured segmentations and '
         'side-by-side panels to this directory')
-    parser.add_argument('--tta', action='store_true', help='flip/multi-scale '
-                        'test-time augmentation (uses cfg.tta_pipeline)')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='flip/multi-scale '
+        'test-time augmentation (uses cfg.tta_pipeline)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -59,7 +62,8 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if args.show_dir:
         cfg.default_hooks.visualization = dict(
-            type='FusionSegVisualizationHook', draw=True,
+            type='FusionSegVisualizationHook',
+            draw=True,
             out_dir=osp.abspath(args.show_dir))
     if args.tta:
         if 'tta_pipeline' not in cfg:
@@ -74,8 +78,13 @@ def main() -> None:
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump({k: float(v) if hasattr(v, '__float__') else v
-                       for k, v in metrics.items()}, f, indent=2)
+            json.dump(
+                {
+                    k: float(v) if hasattr(v, '__float__') else v
+                    for k, v in metrics.items()
+                },
+                f,
+                indent=2)
         print(f'Metrics written to {args.out}')
 
 

@@ -60,8 +60,9 @@ def main() -> None:
     cfg.resume = args.resume
     init_cpu_distributed(cfg)
 
-    runner = (Runner.from_cfg(cfg)
-              if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    runner = (
+        Runner.from_cfg(cfg)
+        if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
 
 

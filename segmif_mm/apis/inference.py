@@ -45,8 +45,9 @@ def drop_pretrained(cfg: Union[dict, list]) -> None:
         cfg['pretrained'] = None
     init_cfg = cfg.get('init_cfg')
     init_cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    if any(isinstance(c, dict) and c.get('type') == 'Pretrained'
-           for c in init_cfgs):
+    if any(
+            isinstance(c, dict) and c.get('type') == 'Pretrained'
+            for c in init_cfgs):
         cfg['init_cfg'] = None
     for value in cfg.values():
         if isinstance(value, (dict, list)):
@@ -197,8 +198,8 @@ def inference_pipeline_cfg(cfg: Config) -> List[dict]:
     """
     pipeline = cfg.get('test_pipeline')
     if pipeline is None:
-        pipeline = (cfg.get('test_dataloader') or {}).get(
-            'dataset', {}).get('pipeline')
+        pipeline = (cfg.get('test_dataloader') or {}).get('dataset',
+                                                          {}).get('pipeline')
     if not pipeline:
         raise ValueError(
             'The config has neither `test_pipeline` nor '
@@ -250,10 +251,10 @@ def _pair_results(ir: ImageInput, vis: ImageInput, index: int,
 
 
 def inference_model(
-        model: nn.Module,
-        ir: PairInput,
-        vis: PairInput,
-        vis_channel_order: str = 'bgr'
+    model: nn.Module,
+    ir: PairInput,
+    vis: PairInput,
+    vis_channel_order: str = 'bgr'
 ) -> Union[SegDataSample, List[SegDataSample]]:
     """Fuse and segment infrared/visible pair(s).
 

@@ -1,6 +1,5 @@
 """The procedurally generated RGB-T demo dataset."""
 from mmseg.registry import DATASETS
-
 from .multimodal_dataset import MultiModalSegDataset
 
 

@@ -27,10 +27,9 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
-def load_trusted_checkpoint(filename: str,
-                            map_location: Optional[Union[str,
-                                                         torch.device]] = None
-                            ) -> dict:
+def load_trusted_checkpoint(
+        filename: str,
+        map_location: Optional[Union[str, torch.device]] = None) -> dict:
     """Load a local checkpoint file with full unpickling.
 
     Args:

@@ -157,8 +157,8 @@ def analyse(part: nn.Module,
     analyzer = FlopAnalyzer(part, inputs)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     flops = analyzer.total()
-    return (used_parameters(analyzer, part), flops,
-            dict(analyzer.unsupported_ops()))
+    return (used_parameters(analyzer,
+                            part), flops, dict(analyzer.unsupported_ops()))
 
 
 def _with_none(feats: Sequence[Tensor],
@@ -168,8 +168,8 @@ def _with_none(feats: Sequence[Tensor],
     return tuple(by_scale.get(i) for i in range(2))
 
 
-def part_complexity(model: nn.Module,
-                    shape: Tuple[int, int]) -> Dict[str, dict]:
+def part_complexity(model: nn.Module, shape: Tuple[int,
+                                                   int]) -> Dict[str, dict]:
     """Parameters and FLOPs of SegMiF's parts and of the whole forward.
 
     Args:
@@ -193,8 +193,8 @@ def part_complexity(model: nn.Module,
         guidance = model.extract_guidance(vis_rgb, ir, vis_ycbcr)
         feats = tuple(guidance[i] for i in scales)
 
-        def guide(vis_rgb: Tensor, ir: Tensor,
-                  *ycbcr: Tensor) -> Tuple[Tensor, ...]:
+        def guide(vis_rgb: Tensor, ir: Tensor, *ycbcr:
+                  Tensor) -> Tuple[Tensor, ...]:
             found = model.extract_guidance(vis_rgb, ir, ycbcr)
             return tuple(found[i] for i in scales)
 
@@ -239,9 +239,9 @@ def complexity_table(results: Sequence[Dict[str, dict]],
         f'GFLOPs {width}x{height}' for height, width in shapes
     ]
     for name in (*PARTS, 'total'):
-        table.add_row([
-            PART_TITLES[name], f'{results[0][name]["params"] / 1e6:.2f}'
-        ] + [f'{result[name]["flops"] / 1e9:.1f}' for result in results])
+        table.add_row(
+            [PART_TITLES[name], f'{results[0][name]["params"] / 1e6:.2f}'] +
+            [f'{result[name]["flops"] / 1e9:.1f}' for result in results])
     table.align['part'] = 'l'
     return table
 
@@ -257,9 +257,8 @@ def main() -> None:
     total_params = parameter_count(model)['']
     print(f'Parameters of the whole model: {total_params / 1e6:.2f} M '
           f'({total_params} parameters)')
-    skipped = ', '.join(f'{op.split("::")[-1]} x{calls}'
-                        for op, calls in sorted(
-                            results[0]['total']['unsupported_ops'].items()))
+    skipped = ', '.join(f'{op.split("::")[-1]} x{calls}' for op, calls in
+                        sorted(results[0]['total']['unsupported_ops'].items()))
     print(f'Not counted (no FLOP counter): {skipped or "none"}')
 
 

@@ -255,9 +255,9 @@ def main() -> None:
              (args.batch_size + 1, args.check_shape)]
     diffs = check_parity(wrapper, args.out, cases, args.tolerance)
     for case, values in diffs.items():
-        print(f'parity {case}: ' + ', '.join(
-            f'max |{name} diff| = {value:.3g}'
-            for name, value in values.items()) +
+        print(f'parity {case}: ' +
+              ', '.join(f'max |{name} diff| = {value:.3g}'
+                        for name, value in values.items()) +
               f' (tolerance {args.tolerance:g})')
 
 

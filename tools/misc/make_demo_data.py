@@ -268,8 +268,8 @@ def generate_demo_dataset(root: str,
         raise ValueError('generate_demo_dataset needs num_train >= 1 and '
                          f'num_test >= 1, got {num_train} and {num_test}.')
     names = {}
-    for split_id, (split, count) in enumerate(
-        (('train', num_train), ('test', num_test))):
+    splits = (('train', num_train), ('test', num_test))
+    for split_id, (split, count) in enumerate(splits):
         folders = {
             key: osp.join(root, split, key)
             for key in ('vi', 'ir', 'labels')

@@ -25,9 +25,10 @@ class DynamicTaskWeightHook(Hook):
     where :math:`L_i(n)` is the mean unweighted loss of task ``i`` over window
     ``n``, read from the model's ``task_<name>`` outputs. Windows are counted
     only in the phases listed in ``phases`` (by default the phases whose
-    losses λ weights, eq. 7: fusion and joint) and continue across rounds. Until two windows are
-    complete, λ_i = η_i / K (all rates equal). With η_i = K (the default,
-    K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks converge equally.
+    losses λ weights, eq. 7: fusion and joint) and continue across rounds.
+    Until two windows are complete, λ_i = η_i / K (all rates equal). With
+    η_i = K (the default, K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks
+    converge equally.
 
     The model owns the weights (``model.task_weights``); this hook only
     computes and sets them, logs every change, and keeps its history in the
@@ -74,8 +75,10 @@ class DynamicTaskWeightHook(Hook):
     def weights_from_rates(self, rates: Dict[str, float]) -> Dict[str, float]:
         """Eq. 9: λ_i = η_i exp(r_i/T) / Σ_k exp(r_k/T) (max-shifted)."""
         shift = max(rates.values()) / self.temperature
-        exps = {t: math.exp(rates[t] / self.temperature - shift)
-                for t in self.tasks}
+        exps = {
+            t: math.exp(rates[t] / self.temperature - shift)
+            for t in self.tasks
+        }
         total = sum(exps.values())
         return {t: self.etas[t] * exps[t] / total for t in self.tasks}
 
@@ -107,8 +110,8 @@ class DynamicTaskWeightHook(Hook):
         self._count += 1
         if self._count < self.window:
             return
-        totals = torch.tensor(self._sums + [float(self._count)],
-                              dtype=torch.float64)
+        totals = torch.tensor(
+            self._sums + [float(self._count)], dtype=torch.float64)
         all_reduce(totals)
         means = (totals[:-1] / totals[-1]).tolist()
         self._sums, self._count = [0.0] * len(self.tasks), 0
@@ -127,8 +130,8 @@ class DynamicTaskWeightHook(Hook):
             f'DynamicTaskWeightHook (iter {runner.iter + 1}, window '
             f'{len(self.history)}): rates ' +
             ', '.join(f'{t}={r:.4f}' for t, r in rates.items()) +
-            ' -> lambda ' +
-            ', '.join(f'{t}={w:.4f}' for t, w in self.weights.items()),
+            ' -> lambda ' + ', '.join(f'{t}={w:.4f}'
+                                      for t, w in self.weights.items()),
             logger='current')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

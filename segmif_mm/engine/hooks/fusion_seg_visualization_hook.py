@@ -135,8 +135,7 @@ class FusionSegVisualizationHook(SegVisualizationHook):
             else:
                 self._visualizer.add_image(name, panel, step=runner.iter)
 
-    def after_test_iter(self, runner: Runner, batch_idx: int,
-                        data_batch: dict,
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
         """Save fused image, coloured segmentation and panel of every
         sample (with ``out_dir``), else draw as in validation.

@@ -12,7 +12,7 @@ from .phase_optim_wrapper_dict import PhaseOptimWrapperDict
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class SegMiFOptimWrapperConstructor:
-    """Build one optimizer wrapper per task as a :class:`PhaseOptimWrapperDict`.
+    """One optimizer wrapper per task, as a :class:`PhaseOptimWrapperDict`.
 
     Each task's wrapper is built by mmengine's
     ``DefaultOptimWrapperConstructor`` from its own config (optimizer, wrapper
@@ -53,8 +53,9 @@ class SegMiFOptimWrapperConstructor:
                 '`model = dict(task_modules=...)`, so that the phases freeze '
                 'and the optimizers update the same modules.')
         self.constructors = {
-            task: DefaultOptimWrapperConstructor(
-                task_cfg, task_cfg.pop('paramwise_cfg', None))
+            task:
+            DefaultOptimWrapperConstructor(task_cfg,
+                                           task_cfg.pop('paramwise_cfg', None))
             for task, task_cfg in cfg.items()
         }
 

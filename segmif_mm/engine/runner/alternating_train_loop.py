@@ -67,7 +67,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         self.num_rounds = num_rounds
         self.round_ends = {
             max(span.end for span in self.spans if span.round == r)
-            for r in {span.round for span in self.spans}
+            for r in {span.round
+                      for span in self.spans}
         }
         max_iters = self.spans[-1].end
         super().__init__(
@@ -81,7 +82,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         self._span_begins = [span.begin for span in self.spans]
 
     @staticmethod
-    def build_spans(num_rounds: int, phases: Sequence[dict]) -> List[PhaseSpan]:
+    def build_spans(num_rounds: int,
+                    phases: Sequence[dict]) -> List[PhaseSpan]:
         """Lay the rounds' phases out on the global iteration axis."""
         if num_rounds < 1 or not phases:
             raise ValueError('AlternatingTrainLoop needs num_rounds >= 1 and '
@@ -99,8 +101,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
                             f'{num_rounds} rounds; give one per round.')
                     iters = iters[round_idx]
                 if iters > 0:
-                    spans.append(PhaseSpan(round_idx, phase, begin,
-                                           begin + int(iters)))
+                    spans.append(
+                        PhaseSpan(round_idx, phase, begin, begin + int(iters)))
                     begin += int(iters)
         if begin == 0:
             raise ValueError('AlternatingTrainLoop: all phases have 0 iters.')
@@ -108,7 +110,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
 
     def span_at(self, iteration: int) -> PhaseSpan:
         """The phase span that contains global ``iteration``."""
-        return self.spans[bisect.bisect_right(self._span_begins, iteration) - 1]
+        return self.spans[bisect.bisect_right(self._span_begins, iteration) -
+                          1]
 
     @property
     def current_span(self) -> PhaseSpan:
@@ -122,7 +125,7 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         return super().run()
 
     def run_iter(self, data_batch: Sequence[dict]) -> None:
-        """Set the model's phase for this iteration, then train on the batch."""
+        """Set the model's phase for this iteration, then train on it."""
         span = self.span_at(self._iter)
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
@@ -131,9 +134,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
             print_log(
                 f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
                 f'phase, iterations {span.begin + 1}-{span.end} '
-                f'(resuming at {self._iter + 1})'
-                if self._iter != span.begin else
-                f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
+                f'(resuming at {self._iter + 1})' if self._iter != span.begin
+                else f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
                 f'phase, iterations {span.begin + 1}-{span.end}',
                 logger='current')
         self.runner.message_hub.update_info('train_round', span.round)

@@ -17,7 +17,7 @@ from .structural_metrics import qabf, ssim, ssim_index, vif, vifp
 __all__ = [
     'RGB2GRAY_WEIGHTS', 'grey_sources', 'rgb_to_gray', 'FUSION_METRICS',
     'fusion_metrics', 'fusion_metrics_table', 'entropy', 'mutual_information',
-    'average_gradient', 'correlation_coefficient', 'mse', 'psnr', 'psnr_textbook', 'scd',
-    'spatial_frequency', 'standard_deviation', 'qabf', 'ssim', 'ssim_index',
-    'vif', 'vifp'
+    'average_gradient', 'correlation_coefficient', 'mse', 'psnr',
+    'psnr_textbook', 'scd', 'spatial_frequency', 'standard_deviation', 'qabf',
+    'ssim', 'ssim_index', 'vif', 'vifp'
 ]

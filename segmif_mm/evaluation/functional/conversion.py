@@ -118,9 +118,8 @@ def check_grey_images(min_size: int = 1,
                 f'{tuple(image.shape)}; fused and source images must be '
                 'registered and of equal size.')
         if image.device != device:
-            raise ValueError(
-                f'`{names[0]}` is on {device} but `{name}` is on '
-                f'{image.device}; move all images to one device.')
+            raise ValueError(f'`{names[0]}` is on {device} but `{name}` is on '
+                             f'{image.device}; move all images to one device.')
     if min(shape[-2:]) < min_size:
         raise ValueError(
             f'{metric} needs images of at least {min_size}x{min_size} '

@@ -8,8 +8,8 @@ from torch import Tensor
 
 from mmseg.registry import METRICS
 from segmif_mm.utils import to_uint8
-from ..functional import (FUSION_METRICS, fusion_metrics,
-                          fusion_metrics_table, grey_sources, rgb_to_gray)
+from ..functional import (FUSION_METRICS, fusion_metrics, fusion_metrics_table,
+                          grey_sources, rgb_to_gray)
 
 
 @METRICS.register_module()
@@ -88,8 +88,8 @@ class FusionQualityMetric(BaseMetric):
                 'batches (runner.val/test loops do).')
         for sources, data_sample in zip(inputs, data_samples):
             fused = self._fused_grey(data_sample)
-            infrared, visible = (image.to(fused.device)
-                                 for image in grey_sources(sources))
+            infrared, visible = (
+                image.to(fused.device) for image in grey_sources(sources))
             if fused.shape != infrared.shape:
                 raise ValueError(
                     f'The fused image of {data_sample.get("img_path")} is '
@@ -100,8 +100,7 @@ class FusionQualityMetric(BaseMetric):
                     'the test pipeline (SegMiF fuses at full resolution).')
             values = fusion_metrics(
                 fused, infrared, visible, mi_joint_quirk=self.mi_joint_quirk)
-            self.results.append(tuple(values[name]
-                                      for name in FUSION_METRICS))
+            self.results.append(tuple(values[name] for name in FUSION_METRICS))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Average the per-image metrics and print them as a table.

@@ -215,16 +215,16 @@ class HierarchicalInteractiveAttention(BaseModule):
             for x in MODALITIES:
                 key, value = self.soam_key_values[x](embedded[x]).chunk(
                     2, dim=-1)
-                logits[f'soam_{x}'] = head_context(key, value,
-                                                   self.num_heads, num_tokens)
+                logits[f'soam_{x}'] = head_context(key, value, self.num_heads,
+                                                   num_tokens)
         if self.use_moam:
             key, value = self.moam_key_value(embedded['seg']).chunk(2, dim=-1)
             logits['moam'] = head_context(key, value, self.num_heads,
                                           num_tokens)
         return logits
 
-    def contexts_from_logits(self,
-                             logits: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    def contexts_from_logits(self, logits: Dict[str,
+                                                Tensor]) -> Dict[str, Tensor]:
         """The attention contexts :math:`G = softmax(\\tau K^T V / N)`.
 
         Args:
@@ -329,6 +329,6 @@ class HierarchicalInteractiveAttention(BaseModule):
             self.context_logits(embedded, height * width)) \
             if self.uses_semantic_features else {}
         outs = self.outputs(tokens, self.interact(embedded, contexts))
-        return tuple(outs[x].transpose(1, 2).reshape(batch, channels, height,
-                                                      width)
-                     for x in MODALITIES)
+        return tuple(
+            outs[x].transpose(1, 2).reshape(batch, channels, height, width)
+            for x in MODALITIES)

@@ -2,7 +2,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import PixelData
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
@@ -12,13 +12,14 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
 from ..utils import (TASK_MODULES, crop_features, get_phase, min_input_size,
                      mit_stage_features, pad_to_min_size, restore_to_original,
                      rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
+from .task_phase_mixin import TaskPhaseMixin
 from .wrapped_head_mixin import WrappedHeadMixin
 
 GUIDANCE_SOURCES = ('visible', 'mean', 'fused')
 
 
 @MODELS.register_module()
-class SegMiF(WrappedHeadMixin, EncoderDecoder):
+class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
     """SegMiF: joint infrared-visible image fusion and semantic segmentation.
 
     `Multi-interactive Feature Learning and a Full-time Multi-modality
@@ -173,56 +174,6 @@ class SegMiF(WrappedHeadMixin, EncoderDecoder):
         self.task_weights = dict(fusion=1.0, seg=1.0)
         self.phase = 'joint'
 
-    # ------------------------------------------------------------- phases
-    @property
-    def task_weights(self) -> Dict[str, float]:
-        """dict: λ per task, ``dict(fusion=λ1, seg=λ2)``."""
-        return self._task_weights
-
-    @task_weights.setter
-    def task_weights(self, weights: Dict[str, float]) -> None:
-        if set(weights) != {'fusion', 'seg'}:
-            raise ValueError('task_weights must be dict(fusion=λ1, seg=λ2), '
-                             f'got keys {sorted(weights)}.')
-        self._task_weights = {k: float(v) for k, v in weights.items()}
-
-    @property
-    def phase(self) -> str:
-        """str: Training phase, a name of
-        :data:`segmif_mm.models.utils.PHASES`.
-
-        Setting it freezes the modules of the tasks the phase does not train
-        (``requires_grad=False`` and eval mode) and unfreezes the others;
-        the parameters are toggled only when the phase changes.
-        """
-        return self._phase
-
-    @phase.setter
-    def phase(self, phase: str) -> None:
-        get_phase(phase)
-        if phase == getattr(self, '_phase', None):
-            return
-        self._phase = phase
-        for module, trained in self._task_modules_trained():
-            module.requires_grad_(trained)
-        self.train(self.training)
-
-    def _task_modules_trained(self) -> List[Tuple[nn.Module, bool]]:
-        """Every task module with whether the current phase trains it."""
-        trains = get_phase(self._phase).trains
-        return [(getattr(self, name), task in trains)
-                for task, names in self.task_modules.items()
-                for name in names if getattr(self, name, None) is not None]
-
-    def train(self, mode: bool = True) -> 'SegMiF':
-        """Set train/eval mode, keeping the frozen modules in eval mode."""
-        super().train(mode)
-        if mode:
-            for module, trained in self._task_modules_trained():
-                if not trained:
-                    module.eval()
-        return self
-
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:
         """The backbone's input: normalised RGB, padded to its minimum size.
@@ -265,14 +216,14 @@ class SegMiF(WrappedHeadMixin, EncoderDecoder):
         img = self.normalize(rgb)
         num_stages = max(self.guidance_scales) + 1
         feats = crop_features(
-            mit_stage_features(self.backbone, img, num_stages),
-            rgb.shape[2:], img.shape[2:])
+            mit_stage_features(self.backbone, img, num_stages), rgb.shape[2:],
+            img.shape[2:])
         return tuple(feats[i] if i in self.guidance_scales else None
                      for i in range(2))
 
     def extract_guidance(
-        self, vis_rgb: Tensor, ir: Tensor,
-        vis_ycbcr: Tuple[Tensor, Tensor, Tensor]
+        self, vis_rgb: Tensor, ir: Tensor, vis_ycbcr: Tuple[Tensor, Tensor,
+                                                            Tensor]
     ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
         """Guidance features from the image chosen by ``guidance_source``.
 
@@ -388,8 +339,8 @@ class SegMiF(WrappedHeadMixin, EncoderDecoder):
                 'fusion loss keys must start with `loss_`.')
         return losses
 
-    def weight_task_losses(
-            self, task_losses: Dict[str, Dict[str, Tensor]]) -> dict:
+    def weight_task_losses(self, task_losses: Dict[str, Dict[str,
+                                                             Tensor]]) -> dict:
         """Paper eq. 7: ``λ1·L_f + λ2·L_s``, term by term.
 
         Args:

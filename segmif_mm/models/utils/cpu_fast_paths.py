@@ -66,8 +66,7 @@ def cpu_fast_path(x: Tensor) -> bool:
     Returns:
         bool: True for CPU tensors in eager mode, unless switched off.
     """
-    return (_enabled and x.device.type == 'cpu'
-            and not torch.jit.is_tracing()
+    return (_enabled and x.device.type == 'cpu' and not torch.jit.is_tracing()
             and not torch.compiler.is_compiling())
 
 
@@ -135,8 +134,8 @@ def apply_in_stripes(fn: Callable[[int, int], Tensor],
     for top in range(0, height, rows):
         bottom = min(top + rows, height)
         start, end = max(top - halo, 0), min(bottom + halo, height)
-        out[:, :, top:bottom] = fn(start,
-                                   end)[:, :, top - start:bottom - start]
+        out[:, :, top:bottom] = fn(start, end)[:, :,
+                                               top - start:bottom - start]
     return out
 
 

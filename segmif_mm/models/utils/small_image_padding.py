@@ -22,9 +22,9 @@ def min_input_size(backbone: nn.Module) -> int:
     """
     strides = getattr(backbone, 'strides', ())
     sr_ratios = getattr(backbone, 'sr_ratios', ())
-    return max((sr * math.prod(strides[:i + 1])
-                for i, sr in enumerate(sr_ratios)),
-               default=1)
+    return max(
+        (sr * math.prod(strides[:i + 1]) for i, sr in enumerate(sr_ratios)),
+        default=1)
 
 
 def pad_to_min_size(img: Tensor, min_size: int) -> Tensor:
@@ -39,8 +39,8 @@ def pad_to_min_size(img: Tensor, min_size: int) -> Tensor:
         Tensor: ``[B, C, max(H, min_size), max(W, min_size)]``.
     """
     height, width = img.shape[2:]
-    return F.pad(img, (0, max(min_size - width, 0), 0,
-                       max(min_size - height, 0)))
+    return F.pad(img,
+                 (0, max(min_size - width, 0), 0, max(min_size - height, 0)))
 
 
 def crop_features(feats: Sequence[Tensor], size: Sequence[int],
