@@ -4,7 +4,7 @@ full pipeline.
     python tools/benchmark.py CONFIG [CHECKPOINT] --device cpu|cuda[:N]
         --shape H W --batch-size N --repeat N --warmup N [--amp]
         [--cudnn-benchmark] [--threads N] [--malloc-tuning] [--json FILE]
-        [--cfg-options ...]
+        [--parts fusion segmentation full] [--cfg-options ...]
 
 Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
 
@@ -13,6 +13,10 @@ Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
 * ``segmentation``: ``model.encode_decode`` on a given RGB image (backbone
   + decode head, logits resized to the input size);
 * ``full``: ``model(inputs, mode='tensor')`` (fusion + segmentation).
+
+``--parts`` times a subset (e.g. ``--parts full``, as the side-by-side
+comparison with the authors' model in
+``tools/analysis/benchmark_side_by_side.py`` does).
 
 Latency is the median over ``--repeat`` timed batches after ``--warmup``
 untimed ones (``torch.cuda.synchronize`` around every timed batch on CUDA);
@@ -82,6 +86,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='reuse large CPU buffers (glibc mallopt; see '
         'segmif_mm.utils.tune_malloc_for_inference)')
+    parser.add_argument(
+        '--parts',
+        nargs='+',
+        choices=PARTS,
+        default=list(PARTS),
+        help='parts to time, in this order (default: all three)')
     parser.add_argument('--json', help='also write the results as JSON')
     parser.add_argument(
         '--cfg-options',
@@ -155,7 +165,7 @@ def benchmark(model: torch.nn.Module, device: torch.device,
     amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
 
     results = {}
-    for part in PARTS:
+    for part in args.parts:
         if device.type == 'cuda':
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats(device)
