@@ -7,7 +7,6 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mmseg.registry import MODELS
 from segmif_mm.models.necks import (AverageAggregation, ConcatAggregation,
-                                    HierarchicalInteractiveAttention,
                                     SumAggregation)
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
