@@ -256,19 +256,30 @@ class LoadMultiModalImages(BaseTransform):
             dict: With ``img``, ``ir``, ``img_shape`` and ``ori_shape``.
         """
         img_path, ir_path = results['img_path'], results['ir_path']
-        image = self._read(img_path, 'Visible', 'img_path')
         if ir_path == img_path:
-            visible, infrared = self._split_packed(image, img_path)
+            visible, infrared = self._split_packed(
+                self._read(img_path, 'Visible', 'img_path'), img_path)
         else:
-            visible = self._visible(image, img_path)
-            infrared = self._infrared(
-                self._read(ir_path, 'Infrared', 'ir_path'), ir_path)
-        return self._pack(results, visible, infrared, img_path, ir_path)
+            visible = self.load_visible(img_path)
+            infrared = self.load_infrared(ir_path)
+        return self.pack_pair(results, visible, infrared, img_path, ir_path)
+
+    def load_visible(self, path: str) -> np.ndarray:
+        """A visible image file as R, G, B uint8 ``(H, W, 3)``."""
+        return self._visible(self._read(path, 'Visible', 'img_path'), path)
+
+    def load_infrared(self, path: str) -> np.ndarray:
+        """An infrared image file as uint8 ``(H, W)``."""
+        return self._infrared(self._read(path, 'Infrared', 'ir_path'), path)
 
     @staticmethod
-    def _pack(results: dict, visible: np.ndarray, infrared: np.ndarray,
-              vis_name: str, ir_name: str) -> dict:
-        """Check that the pair is registered and store it in ``results``."""
+    def pack_pair(results: dict, visible: np.ndarray, infrared: np.ndarray,
+                  vis_name: str, ir_name: str) -> dict:
+        """Check that the pair is registered and store it in ``results``.
+
+        Raises:
+            ValueError: The two images differ in size.
+        """
         if infrared.shape != visible.shape[:2]:
             raise ValueError(
                 f'Infrared image {ir_name} is {infrared.shape[0]}x'
@@ -342,7 +353,7 @@ class LoadMultiModalImagesFromNDArray(LoadMultiModalImages):
             infrared = self._read(ir_name, 'Infrared', 'ir_path')
         visible = self._visible(np.ascontiguousarray(visible), vis_name)
         infrared = self._infrared(np.ascontiguousarray(infrared), ir_name)
-        return self._pack(results, visible, infrared, vis_name, ir_name)
+        return self.pack_pair(results, visible, infrared, vis_name, ir_name)
 
 
 @TRANSFORMS.register_module()
@@ -451,11 +462,10 @@ class LoadMultiModalAnnotations(LoadAnnotations):
         if self.reduce_zero_label is None:
             self.reduce_zero_label = results['reduce_zero_label']
         if self.reduce_zero_label != results['reduce_zero_label']:
-            raise ValueError(
-                'The dataset has reduce_zero_label='
-                f'{results["reduce_zero_label"]} but '
-                'LoadMultiModalAnnotations has '
-                f'{self.reduce_zero_label}; set it in one place.')
+            raise ValueError('The dataset has reduce_zero_label='
+                             f'{results["reduce_zero_label"]} but '
+                             'LoadMultiModalAnnotations has '
+                             f'{self.reduce_zero_label}; set it in one place.')
         if self.reduce_zero_label:
             label = label.copy()
             label[label == 0] = 255
