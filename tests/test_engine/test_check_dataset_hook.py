@@ -2,7 +2,6 @@
 list of its problems."""
 import copy
 import re
-import time
 
 import pytest
 from mmengine.hooks import Hook
@@ -52,10 +51,8 @@ def test_broken_split_fails_before_the_first_iteration(tmp_path,
                                                        tiny_segmif_cfg):
     root, expected = broken_demo_split
     runner = Runner.from_cfg(config(tmp_path, root, tiny_segmif_cfg))
-    start = time.perf_counter()
     with pytest.raises(DatasetCheckError) as info:
         runner.train()
-    elapsed = time.perf_counter() - start
     assert counter(runner).iterations == 0
     message = str(info.value)
     assert message.startswith(
@@ -69,8 +66,6 @@ def test_broken_split_fails_before_the_first_iteration(tmp_path,
         assert [bool(re.match(p, f)) for p, f in zip(patterns, found[name])
                 ] == [True] * len(patterns), found[name]
         assert all(problem in message for problem in found[name])
-    # "the first seconds": far below one training iteration's budget here
-    assert elapsed < 60, elapsed
 
 
 def test_clean_split_trains(tmp_path, demo_data_root, tiny_segmif_cfg):
