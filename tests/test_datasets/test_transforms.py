@@ -16,12 +16,6 @@ def load(img_path, ir_path, **kwargs):
         dict(img_path=str(img_path), ir_path=str(ir_path)))
 
 
-def test_registered():
-    for name in ('LoadMultiModalImages', 'LoadMultiModalAnnotations',
-                 'ConcatInfrared'):
-        assert TRANSFORMS.get(name) is not None, name
-
-
 def test_visible_colour_and_grey(tmp_path):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)
