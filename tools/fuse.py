@@ -102,8 +102,8 @@ def load_sample(dataset: BaseDataset, index: int) -> dict:
     return data
 
 
-def main() -> None:
-    args = parse_args()
+def fuse_split(args: argparse.Namespace) -> BatchReport:
+    """Fuse every sample of ``args.split``, keeping going past bad ones."""
     model = init_model(
         args.config,
         args.checkpoint,
@@ -138,6 +138,12 @@ def main() -> None:
                         osp.join(args.out_dir, name + '.png'),
                         mmcv.rgb2bgr(fused))
             progress.update()
+    return report
+
+
+def main() -> None:
+    args = parse_args()
+    report = fuse_split(args)
     print(f'\n{report.summary()}\nFused images of the {args.split} split '
           f'in {args.out_dir}')
     report.exit()
