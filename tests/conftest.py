@@ -36,6 +36,7 @@ def load_tiny_segmif() -> dict:
 
 TINY_SEGMIF = load_tiny_segmif()
 
+
 def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'cuda: needs a CUDA device (skipped without one)')

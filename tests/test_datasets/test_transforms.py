@@ -6,7 +6,6 @@ from mmcv.transforms import Compose
 from multimodal_helpers import write_image
 
 import segmif_mm  # noqa: F401
-from mmseg.registry import TRANSFORMS
 from segmif_mm.datasets import (ConcatInfrared, LoadMultiModalAnnotations,
                                 LoadMultiModalImages, MultiModalSegDataset)
 
