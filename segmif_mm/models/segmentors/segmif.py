@@ -9,9 +9,10 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
-from ..utils import (TASK_MODULES, crop_features, get_phase, min_input_size,
-                     mit_stage_features, pad_to_min_size, restore_to_original,
-                     rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
+from ..utils import (TASK_MODULES, cpu_inference_memory, crop_features,
+                     get_phase, min_input_size, mit_stage_features,
+                     pad_to_min_size, restore_to_original, rgb_to_ycbcr,
+                     split_rgbt, ycbcr_to_rgb)
 from .task_phase_mixin import TaskPhaseMixin
 from .wrapped_head_mixin import WrappedHeadMixin
 
@@ -173,6 +174,16 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
         }
         self.task_weights = dict(fusion=1.0, seg=1.0)
         self.phase = 'joint'
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None,
+                mode: str = 'tensor'):
+        """:meth:`EncoderDecoder.forward`; a CPU inference pass reuses the
+        memory it frees (see
+        :func:`~segmif_mm.models.utils.cpu_inference_memory`)."""
+        with cpu_inference_memory(self, inputs):
+            return super().forward(inputs, data_samples, mode)
 
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:

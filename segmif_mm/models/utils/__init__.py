@@ -1,9 +1,10 @@
 from .color import rgb_to_ycbcr, ycbcr_to_rgb
 from .cpu_fast_paths import (apply_in_stripes, conv_halo, cpu_cache_sizes,
                              cpu_fast_path, cpu_inference_fast_path,
-                             drdb_inference, hia_inference, hia_tile_tokens,
-                             hia_tiled, release_workspace, stripe_bytes,
-                             striped_conv, use_cpu_fast_paths)
+                             cpu_inference_memory, drdb_inference,
+                             hia_inference, hia_tile_tokens, hia_tiled,
+                             release_workspace, stripe_bytes, striped_conv,
+                             use_cpu_fast_paths)
 from .interaction_inputs import unpack_interaction_inputs
 from .mit_stages import mit_stage_features
 from .phases import PHASES, TASK_MODULES, TASKS, Phase, get_phase
@@ -15,8 +16,9 @@ __all__ = [
     'rgb_to_ycbcr', 'ycbcr_to_rgb', 'apply_in_stripes', 'conv_halo',
     'cpu_fast_path', 'cpu_inference_fast_path', 'drdb_inference', 'hia_tiled',
     'hia_inference', 'cpu_cache_sizes', 'stripe_bytes', 'hia_tile_tokens',
-    'release_workspace', 'striped_conv', 'use_cpu_fast_paths',
-    'unpack_interaction_inputs', 'mit_stage_features', 'PHASES',
-    'TASK_MODULES', 'TASKS', 'Phase', 'get_phase', 'restore_to_original',
-    'split_rgbt', 'crop_features', 'min_input_size', 'pad_to_min_size'
+    'release_workspace', 'cpu_inference_memory', 'striped_conv',
+    'use_cpu_fast_paths', 'unpack_interaction_inputs', 'mit_stage_features',
+    'PHASES', 'TASK_MODULES', 'TASKS', 'Phase', 'get_phase',
+    'restore_to_original', 'split_rgbt', 'crop_features', 'min_input_size',
+    'pad_to_min_size'
 ]

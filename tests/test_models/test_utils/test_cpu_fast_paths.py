@@ -1,4 +1,6 @@
 """Stripe and tile sizes from the cache sizes, and the inference workspace."""
+from contextlib import contextmanager
+
 import pytest
 import torch
 
@@ -78,3 +80,29 @@ def test_drdb_reuses_its_buffer_and_stays_exact():
     torch.testing.assert_close(third, plain_x, rtol=0, atol=1e-6)
     release_workspace()
     assert cpu_fast_paths._workspace._kept == {}
+
+
+def test_segmif_cpu_inference_pass_reuses_freed_memory(monkeypatch):
+    from mmengine.config import Config
+
+    from segmif_mm.apis import init_model
+    scopes = []
+
+    @contextmanager
+    def recording():
+        scopes.append('entered')
+        yield True
+
+    monkeypatch.setattr(cpu_fast_paths, 'reuse_freed_memory', recording)
+    cfg = Config.fromfile('tests/configs/segmif_tiny.py')
+    model = init_model(cfg)
+    inputs = torch.rand(2, 4, 32, 32)
+    with torch.no_grad():
+        model(inputs, mode='tensor')
+    assert scopes == ['entered']
+    model.train()
+    with torch.no_grad():
+        model(inputs, mode='tensor')  # train mode: no inference paths
+    model.eval()
+    model(inputs, mode='tensor')  # autograd on: no inference paths
+    assert scopes == ['entered']
