@@ -1,5 +1,6 @@
 from .demo import SegMiFDemoDataset, generate_demo_dataset
 from .fmb import FMBDataset
+from .fusion_pair_dataset import FusionPairDataset
 from .mfnet import MFNetDataset
 from .mfnet_packed import MFNetPackedDataset
 from .msrs import MSRSDataset
@@ -9,8 +10,8 @@ from .transforms import (ConcatInfrared, LoadMultiModalAnnotations,
                          LoadMultiModalImages)
 
 __all__ = [
-    'MultiModalSegDataset', 'FMBDataset', 'MFNetDataset', 'MFNetPackedDataset',
-    'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
+    'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
+    'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
     'generate_demo_dataset', 'ConcatInfrared', 'LoadMultiModalAnnotations',
     'LoadMultiModalImages'
 ]
