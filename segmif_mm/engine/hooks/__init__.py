@@ -1,8 +1,9 @@
+from .context_entropy_hook import ContextEntropyHook, context_entropies
 from .dynamic_task_weight_hook import DynamicTaskWeightHook
 from .fusion_seg_visualization_hook import FusionSegVisualizationHook
 from .phase_param_scheduler_hook import PhaseParamSchedulerHook
 
 __all__ = [
-    'DynamicTaskWeightHook', 'FusionSegVisualizationHook',
-    'PhaseParamSchedulerHook'
+    'ContextEntropyHook', 'context_entropies', 'DynamicTaskWeightHook',
+    'FusionSegVisualizationHook', 'PhaseParamSchedulerHook'
 ]

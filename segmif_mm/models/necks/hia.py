@@ -1,4 +1,5 @@
-from typing import Dict, Iterable, Iterator, Sequence, Tuple
+import math
+from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -10,6 +11,8 @@ from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import cpu_tiling_pays, unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
+CONTEXT_SCALES = ('mean', 'sum', 'cosine')
+CONTEXT_AXES = ('value', 'key')
 
 
 def head_context(key: Tensor, value: Tensor, num_heads: int,
@@ -79,11 +82,28 @@ class HierarchicalInteractiveAttention(BaseModule):
 
     Per modality, :math:`f_x' = Norm(f_x + MLP_x([S_x, M_x]))`. The
     contexts :math:`G` are ``d x d`` per head, so the ``N x N`` attention
-    map is never formed; dividing by N keeps the context logits independent
-    of the image size. The softmax runs over the last dimension of the
-    context; τ is a learnable per-head temperature (initialised to 1, one
-    per attention module and modality) that lets the model sharpen the
-    context, which the 1/N normalisation otherwise keeps smooth.
+    map is never formed. τ is a learnable per-head temperature (one per
+    attention module and modality, initialised to ``temperature_init``).
+
+    The paper gives neither the scale of :math:`K^T V` nor the softmax axis;
+    ``context_scale`` and ``context_axis`` choose them (rows of :math:`K^T V`
+    are key channels, columns value channels):
+
+    * ``'mean'``: :math:`\tau K^T V / N`. Independent of the image size,
+      but nearly uniform at initialisation (entries 0.115-0.134 for d = 8).
+    * ``'sum'``: :math:`\tau d^{-1/2} K^T V`, as CMX and the authors' code.
+      Not uniform at initialisation, but the logits grow with N, so a model
+      trained on crops sees sharper contexts on larger test images.
+    * ``'cosine'``: :math:`\tau \hat K^T \hat V` with every key and value
+      channel scaled to unit norm over the N tokens: entries are cosines in
+      [-1, 1], independent of the image size and of the feature scale;
+      ``temperature_init`` sets the sharpness at initialisation.
+
+    ``context_axis='value'`` normalises each row (every key channel
+    distributes over the value channels), ``'key'`` each column (every
+    output channel is a convex mix of query channels, as CMX). The mean
+    entropy of every context, divided by ``log d`` (1 = uniform), is kept in
+    ``context_entropy`` for logging (``ContextEntropyHook``).
 
     Ablations (paper Table 3): ``use_soam=False`` drops :math:`S_x` and
     ``use_moam=False`` drops :math:`M_x` from the concatenation (the MLP
@@ -115,6 +135,11 @@ class HierarchicalInteractiveAttention(BaseModule):
             Defaults to ``dict(type='GELU')``.
         norm_cfg (dict): Norm over the channel (last) dimension of the
             ``[B, N, C]`` tokens. Defaults to ``dict(type='LN')``.
+        context_scale (str): ``'mean'``, ``'sum'`` or ``'cosine'``, see
+            above. Defaults to 'mean'.
+        context_axis (str): Softmax axis of the contexts, ``'value'`` or
+            ``'key'``. Defaults to 'value'.
+        temperature_init (float): Initial τ. Defaults to 1.0.
         chunk_size (int): Tokens (pixels) per tile on CPU (elsewhere the
             image is one tile). Defaults to 4096.
         init_cfg (dict or list[dict], optional): Initialization config.
@@ -135,6 +160,9 @@ class HierarchicalInteractiveAttention(BaseModule):
                  qkv_bias: bool = True,
                  act_cfg: ConfigType = dict(type='GELU'),
                  norm_cfg: ConfigType = dict(type='LN'),
+                 context_scale: str = 'mean',
+                 context_axis: str = 'value',
+                 temperature_init: float = 1.0,
                  chunk_size: int = 4096,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -145,6 +173,15 @@ class HierarchicalInteractiveAttention(BaseModule):
         if chunk_size < 1:
             raise ValueError(f'HierarchicalInteractiveAttention: chunk_size '
                              f'must be >= 1, got {chunk_size}.')
+        if context_scale not in CONTEXT_SCALES or \
+                context_axis not in CONTEXT_AXES:
+            raise ValueError(
+                f'HierarchicalInteractiveAttention: context_scale must be one '
+                f'of {CONTEXT_SCALES} and context_axis one of {CONTEXT_AXES}'
+                f', got {context_scale!r} and {context_axis!r}.')
+        self.context_scale = context_scale
+        self.context_axis = context_axis
+        self.context_entropy: Dict[str, Tensor] = {}
         self.channels = channels
         self.num_heads = num_heads
         self.use_soam = use_soam
@@ -164,14 +201,14 @@ class HierarchicalInteractiveAttention(BaseModule):
             self.soam_key_values = per_modality(
                 lambda: nn.Linear(channels, 2 * channels, bias=qkv_bias))
             self.soam_temperature = nn.Parameter(
-                torch.ones(num_modalities, num_heads))
+                torch.full((num_modalities, num_heads), temperature_init))
         if use_moam:
             self.moam_queries = per_modality(
                 lambda: nn.Linear(channels, channels, bias=qkv_bias))
             self.moam_key_value = nn.Linear(
                 channels, 2 * channels, bias=qkv_bias)
             self.moam_temperature = nn.Parameter(
-                torch.ones(num_modalities, num_heads))
+                torch.full((num_modalities, num_heads), temperature_init))
         mlp_in = channels * max(int(use_soam) + int(use_moam), 1)
         hidden = int(channels * mlp_ratio)
         self.mlps = per_modality(lambda: nn.Sequential(
@@ -215,14 +252,21 @@ class HierarchicalInteractiveAttention(BaseModule):
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
             ``moam_<x>`` (:math:`G_s` with modality ``x``'s temperature,
             MoAM) for the attentions in use, each ``[B, heads, d, d]``
-            float32, rows summing to 1.
+            float32, summing to 1 along ``context_axis``.
         """
-        sums = {}
+        sums, squares = {}, {}
+
+        def add(store: Dict[str, Tensor], name: str, share: Tensor) -> None:
+            store[name] = share if name not in store else store[name] + share
 
         def accumulate(name: str, key_values: Tensor) -> None:
             key, value = key_values.chunk(2, dim=-1)
-            share = head_context(key, value, self.num_heads, num_tokens)
-            sums[name] = share if name not in sums else sums[name] + share
+            add(sums, name,
+                head_context(key, value, self.num_heads, num_tokens))
+            if self.context_scale == 'cosine':
+                # mean squares of every key and value channel
+                add(squares, name,
+                    key_values.float().pow(2).sum(1) / num_tokens)
 
         for embedded in embedded_tiles:
             if self.use_soam:
@@ -230,17 +274,51 @@ class HierarchicalInteractiveAttention(BaseModule):
                     accumulate(x, self.soam_key_values[x](embedded[x]))
             if self.use_moam:
                 accumulate('seg', self.moam_key_value(embedded['seg']))
+        logits = {
+            name: self.context_logits(mean, squares.get(name), num_tokens)
+            for name, mean in sums.items()
+        }
+        axis = -1 if self.context_axis == 'value' else -2
         contexts = {}
         for i, x in enumerate(MODALITIES):
             if self.use_soam:
                 contexts[f'soam_{x}'] = (
                     self.soam_temperature[i].view(1, -1, 1, 1) *
-                    sums[x]).softmax(-1)
+                    logits[x]).softmax(axis)
             if self.use_moam:
                 contexts[f'moam_{x}'] = (
                     self.moam_temperature[i].view(1, -1, 1, 1) *
-                    sums['seg']).softmax(-1)
+                    logits['seg']).softmax(axis)
+        with torch.no_grad():
+            self.context_entropy = {
+                name: -(p * p.clamp(min=1e-12).log()).sum(axis).mean() /
+                math.log(p.shape[axis])
+                for name, p in contexts.items()
+            }
         return contexts
+
+    def context_logits(self, mean: Tensor, squares: Optional[Tensor],
+                       num_tokens: int) -> Tensor:
+        """Context logits before the temperature, per ``context_scale``.
+
+        Args:
+            mean (Tensor): :math:`K^T V / N` per head, ``[B, heads, d, d]``.
+            squares (Tensor, optional): Mean squares over the tokens of the
+                key and value channels, ``[B, 2C]`` (``'cosine'`` only).
+            num_tokens (int): Pixels N of the whole image.
+
+        Returns:
+            Tensor: ``[B, heads, d, d]`` float32.
+        """
+        if self.context_scale == 'mean':
+            return mean
+        head_dim = mean.shape[-1]
+        if self.context_scale == 'sum':
+            return mean * (num_tokens * head_dim**-0.5)
+        batch, heads = mean.shape[:2]
+        norms = squares.clamp(min=1e-12).sqrt().view(batch, 2, heads,
+                                                     head_dim)
+        return mean / (norms[:, 0, :, :, None] * norms[:, 1, :, None, :])
 
     def tiles(self, streams: Dict[str, Tensor]) -> Iterator[Dict[str, Tensor]]:
         """Tokens of consecutive tiles of ``chunk_size`` pixels, or of the
