@@ -2,9 +2,10 @@
 
 Importing this package registers every component into MMSegmentation's
 registries, so an existing MMSeg config only needs
-``custom_imports = dict(imports=['segmif_mm'])``.
+``custom_imports = dict(imports=['segmif_mm'])``. Importing it changes no
+process-wide default: full unpickling of trusted checkpoints is an explicit
+opt-in (:func:`segmif_mm.utils.trust_local_checkpoints`).
 """
-from . import utils  # noqa: F401  (first: trusted checkpoint loading)
 from . import datasets, engine, evaluation, models, visualization  # noqa: F401
 from .version import __version__
 

@@ -1,14 +1,22 @@
 """Fixtures shared across the test suite: a tiny SegMiF and tiny demo data."""
 import copy
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 
-from segmif_mm.datasets import generate_demo_dataset
-
 REPO = Path(__file__).resolve().parents[1]
+# tools/ and projects/ are imported as namespace packages from the checkout.
+sys.path.insert(0, str(REPO))
+
+from segmif_mm.utils import trust_local_checkpoints  # noqa: E402
+from tools.misc.make_demo_data import generate_demo_dataset  # noqa: E402
+
+# The suite resumes and tests checkpoints it wrote itself, as the tools do.
+trust_local_checkpoints()
+
 REAL_DATA = REPO.parent / 'shared' / 'data' / 'real'
 
 TINY_CONFIG = REPO / 'tests' / 'configs' / 'segmif_tiny.py'

@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 
 import segmif_mm  # noqa: F401
-from segmif_mm.datasets import generate_demo_dataset
+from tools.misc.make_demo_data import generate_demo_dataset
 
 REPO = Path(__file__).parents[1]
 

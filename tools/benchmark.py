@@ -54,8 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument(
         'checkpoint', nargs='?', help='checkpoint (random weights if absent)')
-    parser.add_argument(
-        '--device', default='cpu', help='cpu, cuda or cuda:N')
+    parser.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
     parser.add_argument(
         '--shape',
         type=int,
@@ -189,8 +188,12 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
     malloc_tuned = args.malloc_tuning and tune_malloc_for_inference()
-    model = init_model(args.config, args.checkpoint, str(device),
-                       args.cfg_options)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        str(device),
+        args.cfg_options,
+        trust_checkpoint=True)
     results = benchmark(model, device, args)
 
     settings = dict(

@@ -25,12 +25,13 @@ import cv2
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
+
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
-                                             rgb_to_gray)
-from segmif_mm.evaluation.metrics.fusion_quality_metric import (
-    fusion_quality_table, load_grey_sources)
-from segmif_mm.utils.image_folders import list_images, match_by_name
+                                             fusion_metrics_table,
+                                             grey_sources, rgb_to_gray)
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -65,11 +66,51 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def list_images(folder: str, option: str) -> Dict[str, Path]:
+    """Images of a folder keyed by file name without suffix."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise FileNotFoundError(f'{option} {folder} is not a folder.')
+    images: Dict[str, Path] = {}
+    for file in sorted(path.iterdir()):
+        if file.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        if file.stem in images:
+            raise ValueError(
+                f'{option} {folder} has two images named {file.stem}: '
+                f'{images[file.stem].name} and {file.name}; keep one.')
+        images[file.stem] = file
+    if not images:
+        raise FileNotFoundError(
+            f'{option} {folder} has no images ({", ".join(IMAGE_SUFFIXES)}).')
+    return images
+
+
 def match_triplets(ir: Dict[str, Path], vis: Dict[str, Path],
                    fused: Dict[str, Path]) -> List[Tuple[Path, Path, Path]]:
     """(infrared, visible, fused) paths with equal names, all or error."""
-    names = match_by_name({'--ir': ir, '--vis': vis, '--fused': fused})
-    return [(ir[name], vis[name], fused[name]) for name in names]
+    folders = {'--ir': ir, '--vis': vis, '--fused': fused}
+    names = set(ir) | set(vis) | set(fused)
+    unmatched = []
+    for option, images in folders.items():
+        missing = sorted(names - set(images))
+        if missing:
+            unmatched.append(f'missing in {option}: {", ".join(missing)}')
+    if unmatched:
+        raise ValueError(
+            'Infrared, visible and fused images are matched by file name '
+            'without suffix, but these names are not in all three '
+            'folders; ' + '; '.join(unmatched) + '.')
+    return [(ir[name], vis[name], fused[name]) for name in sorted(names)]
+
+
+def load_grey_sources(loader: LoadMultiModalImages, img_path: str,
+                      ir_path: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """uint8 ``[H, W]`` infrared and grey visible images of a pair, read
+    with the dataset loader's rules."""
+    results = loader(dict(img_path=img_path, ir_path=ir_path))
+    packed = np.concatenate([results['img'], results['ir'][..., None]], 2)
+    return grey_sources(torch.from_numpy(packed).permute(2, 0, 1))
 
 
 def read_fused(path: Path) -> torch.Tensor:
@@ -125,7 +166,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         name: float(np.mean([values[name] for values in per_image.values()]))
         for name in FUSION_METRICS
     }
-    print('\n' + fusion_quality_table(means, len(per_image)).get_string())
+    print('\n' + fusion_metrics_table(means, len(per_image)).get_string())
     report = dict(
         num_images=len(per_image),
         mi_joint_quirk=not args.mi_exact,

@@ -81,8 +81,12 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
 
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        trust_checkpoint=True)
     dataloader = Runner.build_dataloader(
         dict(
             batch_size=1,
@@ -97,13 +101,11 @@ def main() -> None:
     with torch.no_grad():
         for data_batch in dataloader:
             for output in model.test_step(data_batch):
-                name = osp.splitext(osp.relpath(output.img_path,
-                                                img_dir))[0]
+                name = osp.splitext(osp.relpath(output.img_path, img_dir))[0]
                 fused = FusionSegLocalVisualizer.fused_to_uint8(
                     output.pred_fused_img)
                 mmcv.imwrite(
-                    mmcv.rgb2bgr(fused),
-                    osp.join(args.out_dir, name + '.png'))
+                    mmcv.rgb2bgr(fused), osp.join(args.out_dir, name + '.png'))
                 progress.update()
     print(f'\n{len(dataset)} fused images of the {args.split} split written '
           f'to {args.out_dir}')

@@ -16,17 +16,14 @@ faster on big images, at the price of a resident size that stays at its peak
 import argparse
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
 
 import mmcv
 from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
 from segmif_mm.apis import inference_model, init_model
-from segmif_mm.utils import tune_malloc_for_inference
+from segmif_mm.utils import collect_pairs, tune_malloc_for_inference
 from segmif_mm.visualization import FusionSegLocalVisualizer
-
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,10 +31,8 @@ def parse_args() -> argparse.Namespace:
         description='Fuse and segment infrared/visible image pairs')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--ir', required=True, help='infrared image or folder')
-    parser.add_argument(
-        '--vis', required=True, help='visible image or folder')
+    parser.add_argument('--ir', required=True, help='infrared image or folder')
+    parser.add_argument('--vis', required=True, help='visible image or folder')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
@@ -61,68 +56,17 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def _images_by_stem(folder: str) -> Dict[str, str]:
-    """Image files of a folder (not recursive) keyed by name without
-    extension."""
-    images: Dict[str, str] = {}
-    for entry in sorted(os.listdir(folder)):
-        stem, suffix = osp.splitext(entry)
-        if suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        if stem in images:
-            raise ValueError(
-                f'{folder} holds two images named {stem} '
-                f'({osp.basename(images[stem])} and {entry}); keep one.')
-        images[stem] = osp.join(folder, entry)
-    if not images:
-        raise ValueError(f'{folder} contains no images with a suffix in '
-                         f'{IMAGE_SUFFIXES}.')
-    return images
-
-
-def collect_pairs(ir: str, vis: str) -> List[Tuple[str, str, str]]:
-    """Pair infrared and visible inputs.
-
-    Args:
-        ir (str): Infrared image file or folder.
-        vis (str): Visible image file or folder.
-
-    Returns:
-        list[tuple[str, str, str]]: ``(name, ir_path, vis_path)`` sorted by
-        name; ``name`` is the visible file name without extension.
-
-    Raises:
-        FileNotFoundError: A path does not exist.
-        ValueError: A file is paired with a folder, or folder images have
-            no partner.
-    """
-    for path in (ir, vis):
-        if not osp.exists(path):
-            raise FileNotFoundError(f'{path} does not exist.')
-    if osp.isfile(ir) and osp.isfile(vis):
-        return [(osp.splitext(osp.basename(vis))[0], ir, vis)]
-    if not (osp.isdir(ir) and osp.isdir(vis)):
-        raise ValueError(
-            f'--ir {ir} and --vis {vis} must both be files or both be '
-            'folders.')
-    irs, viss = _images_by_stem(ir), _images_by_stem(vis)
-    only_ir, only_vis = sorted(set(irs) - set(viss)), sorted(
-        set(viss) - set(irs))
-    if only_ir or only_vis:
-        raise ValueError(
-            'Images are matched by name without extension, but these have '
-            f'no partner: infrared only ({ir}): {only_ir}; visible only '
-            f'({vis}): {only_vis}.')
-    return [(name, irs[name], viss[name]) for name in sorted(viss)]
-
-
 def main() -> None:
     args = parse_args()
     pairs = collect_pairs(args.ir, args.vis)
     if args.malloc_tuning and not tune_malloc_for_inference():
         print('--malloc-tuning ignored: it needs glibc (Linux).')
-    model = init_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        trust_checkpoint=True)
     palette = model.dataset_meta['palette']
     for folder in ('fused', 'seg'):
         os.makedirs(osp.join(args.out_dir, folder), exist_ok=True)

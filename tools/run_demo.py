@@ -33,8 +33,9 @@ def main() -> None:
     run('tools/train.py', args.config, '--work-dir', str(work_dir))
     checkpoint = (REPO / work_dir / 'last_checkpoint').read_text().strip()
     run('tools/test.py', args.config, checkpoint, '--work-dir',
-        str(work_dir / 'test'), '--out', str(work_dir / 'test' / 'metrics.json'),
-        '--show-dir', str(work_dir / 'test' / 'vis'))
+        str(work_dir / 'test'), '--out',
+        str(work_dir / 'test' / 'metrics.json'), '--show-dir',
+        str(work_dir / 'test' / 'vis'))
     print(f'Fused images, segmentations and panels: {work_dir}/test/vis')
 
 

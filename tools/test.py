@@ -12,7 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
-from segmif_mm.utils import init_cpu_distributed
+from segmif_mm.utils import init_cpu_distributed, trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,8 +25,11 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='save fused images (8-bit RGB PNG), coloured segmentations and '
         'side-by-side panels to this directory')
-    parser.add_argument('--tta', action='store_true', help='flip/multi-scale '
-                        'test-time augmentation (uses cfg.tta_pipeline)')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='flip/multi-scale '
+        'test-time augmentation (uses cfg.tta_pipeline)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -45,6 +48,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # The checkpoints a user names here are trusted (resume, load_from).
+    trust_local_checkpoints()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -57,7 +62,8 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if args.show_dir:
         cfg.default_hooks.visualization = dict(
-            type='FusionSegVisualizationHook', draw=True,
+            type='FusionSegVisualizationHook',
+            draw=True,
             out_dir=osp.abspath(args.show_dir))
     if args.tta:
         if 'tta_pipeline' not in cfg:
@@ -72,8 +78,13 @@ def main() -> None:
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump({k: float(v) if hasattr(v, '__float__') else v
-                       for k, v in metrics.items()}, f, indent=2)
+            json.dump(
+                {
+                    k: float(v) if hasattr(v, '__float__') else v
+                    for k, v in metrics.items()
+                },
+                f,
+                indent=2)
         print(f'Metrics written to {args.out}')
 
 

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
 from mmseg.registry import RUNNERS
 from segmif_mm.engine.optimizers import enable_amp
-from segmif_mm.utils import init_cpu_distributed
+from segmif_mm.utils import init_cpu_distributed, trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,6 +44,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # The checkpoints a user names here are trusted (resume, load_from).
+    trust_local_checkpoints()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -58,8 +60,9 @@ def main() -> None:
     cfg.resume = args.resume
     init_cpu_distributed(cfg)
 
-    runner = (Runner.from_cfg(cfg)
-              if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    runner = (
+        Runner.from_cfg(cfg)
+        if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
 
 

@@ -1,6 +1,7 @@
 """Build a SegMiF model from a config and run it on infrared/visible pairs."""
 import copy
 import os
+import pickle
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,7 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.utils import trust_local_checkpoints
 
 ImageInput = Union[str, Path, np.ndarray]
 PairInput = Union[ImageInput, Sequence[ImageInput]]
@@ -43,8 +45,9 @@ def drop_pretrained(cfg: Union[dict, list]) -> None:
         cfg['pretrained'] = None
     init_cfg = cfg.get('init_cfg')
     init_cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    if any(isinstance(c, dict) and c.get('type') == 'Pretrained'
-           for c in init_cfgs):
+    if any(
+            isinstance(c, dict) and c.get('type') == 'Pretrained'
+            for c in init_cfgs):
         cfg['init_cfg'] = None
     for value in cfg.values():
         if isinstance(value, (dict, list)):
@@ -91,7 +94,8 @@ def dataset_meta_from_config(cfg: Config) -> Optional[dict]:
 def init_model(config: Union[str, Path, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               trust_checkpoint: bool = False) -> nn.Module:
     """Build a SegMiF (or any mmseg) model from a config for inference.
 
     Like :func:`mmseg.apis.init_model`: pretrained ``init_cfg`` entries are
@@ -105,20 +109,26 @@ def init_model(config: Union[str, Path, Config],
 
     Args:
         config (str | Path | Config): Config file path or object.
-        checkpoint (str, optional): Checkpoint written by mmengine (local
-            files are loaded with full unpickling: load only checkpoints
-            you trust). Loaded strictly: every parameter must match.
-            Defaults to None (random weights).
+        checkpoint (str, optional): Checkpoint written by mmengine, loaded
+            strictly: every parameter must match. Defaults to None (random
+            weights).
         device (str): Device, e.g. ``'cpu'`` or ``'cuda:0'``.
             Defaults to 'cpu'.
         cfg_options (dict, optional): Overrides merged into the config.
             Defaults to None.
+        trust_checkpoint (bool): Unpickle local checkpoints in full (the
+            training state mmengine stores besides the weights), for the
+            rest of the process; see
+            :func:`segmif_mm.utils.trust_local_checkpoints`. Only for
+            checkpoints you trust. Defaults to False.
 
     Returns:
         nn.Module: The model, in eval mode.
 
     Raises:
         TypeError: ``config`` is neither a path nor a ``Config``.
+        RuntimeError: The checkpoint needs full unpickling and
+            ``trust_checkpoint`` is False.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -136,8 +146,18 @@ def init_model(config: Union[str, Path, Config],
     model = revert_sync_batchnorm(MODELS.build(config.model))
     dataset_meta = None
     if checkpoint is not None:
-        ckpt = load_checkpoint(
-            model, str(checkpoint), map_location='cpu', strict=True)
+        if trust_checkpoint:
+            trust_local_checkpoints()
+        try:
+            ckpt = load_checkpoint(
+                model, str(checkpoint), map_location='cpu', strict=True)
+        except pickle.UnpicklingError as err:
+            raise RuntimeError(
+                f'Checkpoint {checkpoint} holds Python objects besides '
+                "tensors (e.g. mmengine's training state), which torch >= "
+                '2.6 does not unpickle by default. If you trust the file, '
+                'pass trust_checkpoint=True (the tools in tools/ do).'
+            ) from err
         dataset_meta = ckpt.get('meta', {}).get('dataset_meta')
     if not dataset_meta:
         dataset_meta = dataset_meta_from_config(config)
@@ -178,8 +198,8 @@ def inference_pipeline_cfg(cfg: Config) -> List[dict]:
     """
     pipeline = cfg.get('test_pipeline')
     if pipeline is None:
-        pipeline = (cfg.get('test_dataloader') or {}).get(
-            'dataset', {}).get('pipeline')
+        pipeline = (cfg.get('test_dataloader') or {}).get('dataset',
+                                                          {}).get('pipeline')
     if not pipeline:
         raise ValueError(
             'The config has neither `test_pipeline` nor '
@@ -213,44 +233,28 @@ def _as_list(images: PairInput, name: str) -> Tuple[list, bool]:
     return [images], False
 
 
-def _load_pair(loader: LoadMultiModalImages, ir: ImageInput,
-               vis: ImageInput, index: int, vis_channel_order: str) -> dict:
-    """Load one pair into the results dict of ``LoadMultiModalImages``."""
-    if not isinstance(ir, np.ndarray) and not isinstance(vis, np.ndarray):
-        return loader(dict(img_path=os.fspath(vis), ir_path=os.fspath(ir)))
-    if isinstance(vis, np.ndarray):
-        vis_name = f'vis[{index}] (array)'
-        if vis_channel_order == 'rgb' and vis.ndim == 3 and \
-                vis.shape[2] == 3:
-            vis = vis[..., ::-1]
-    else:
-        vis_name = os.fspath(vis)
-        vis = loader._read(vis_name, 'Visible', 'img_path')
-    if isinstance(ir, np.ndarray):
-        ir_name = f'ir[{index}] (array)'
-    else:
-        ir_name = os.fspath(ir)
-        ir = loader._read(ir_name, 'Infrared', 'ir_path')
-    visible = loader._visible(np.ascontiguousarray(vis), vis_name)
-    infrared = loader._infrared(np.ascontiguousarray(ir), ir_name)
-    if infrared.shape != visible.shape[:2]:
-        raise ValueError(
-            f'Infrared image {ir_name} is {infrared.shape[0]}x'
-            f'{infrared.shape[1]} (HxW) but visible image {vis_name} is '
-            f'{visible.shape[0]}x{visible.shape[1]}; pass registered pairs '
-            'of the same size.')
-    return dict(
-        img=visible,
-        ir=infrared,
-        img_shape=visible.shape[:2],
-        ori_shape=visible.shape[:2])
+def _pair_results(ir: ImageInput, vis: ImageInput, index: int,
+                  vis_channel_order: str) -> dict:
+    """The input of ``LoadMultiModalImagesFromNDArray`` for one pair."""
+    results = {}
+    for key, path_key, image, name in (('img', 'img_path', vis, 'vis'),
+                                       ('ir', 'ir_path', ir, 'ir')):
+        if isinstance(image, np.ndarray):
+            if key == 'img' and vis_channel_order == 'rgb' and \
+                    image.ndim == 3 and image.shape[2] == 3:
+                image = image[..., ::-1]
+            results[key] = image
+            results[path_key] = f'{name}[{index}] (array)'
+        else:
+            results[path_key] = os.fspath(image)
+    return results
 
 
 def inference_model(
-        model: nn.Module,
-        ir: PairInput,
-        vis: PairInput,
-        vis_channel_order: str = 'bgr'
+    model: nn.Module,
+    ir: PairInput,
+    vis: PairInput,
+    vis_channel_order: str = 'bgr'
 ) -> Union[SegDataSample, List[SegDataSample]]:
     """Fuse and segment infrared/visible pair(s).
 
@@ -298,13 +302,13 @@ def inference_model(
         raise ValueError('model.cfg is missing; build the model with '
                          'segmif_mm.apis.init_model.')
     steps = inference_pipeline_cfg(cfg)
-    loader = TRANSFORMS.build(steps[0])
-    pipeline = Compose(steps[1:])
+    steps[0] = dict(steps[0], type='LoadMultiModalImagesFromNDArray')
+    pipeline = Compose(steps)
 
     groups: Dict[tuple, list] = defaultdict(list)
     for index, (ir_img, vis_img) in enumerate(zip(irs, viss)):
         packed = pipeline(
-            _load_pair(loader, ir_img, vis_img, index, vis_channel_order))
+            _pair_results(ir_img, vis_img, index, vis_channel_order))
         groups[tuple(packed['inputs'].shape)].append((index, packed))
 
     results: List[Optional[SegDataSample]] = [None] * len(irs)

@@ -1,4 +1,3 @@
-from .demo import SegMiFDemoDataset, generate_demo_dataset
 from .fmb import FMBDataset
 from .fusion_pair_dataset import FusionPairDataset
 from .mfnet import MFNetDataset
@@ -6,12 +5,13 @@ from .mfnet_packed import MFNetPackedDataset
 from .msrs import MSRSDataset
 from .multimodal_dataset import MultiModalSegDataset
 from .pst900 import PST900Dataset
+from .segmif_demo import SegMiFDemoDataset
 from .transforms import (ConcatInfrared, LoadMultiModalAnnotations,
-                         LoadMultiModalImages)
+                         LoadMultiModalImages, LoadMultiModalImagesFromNDArray)
 
 __all__ = [
     'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
     'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
-    'generate_demo_dataset', 'ConcatInfrared', 'LoadMultiModalAnnotations',
-    'LoadMultiModalImages'
+    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
+    'LoadMultiModalImagesFromNDArray'
 ]

@@ -1,6 +1,5 @@
 """FMB (Full-time Multi-modality Benchmark) dataset."""
 from mmseg.registry import DATASETS
-
 from .multimodal_dataset import MultiModalSegDataset
 
 

@@ -6,7 +6,7 @@ import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from segmif_mm.utils.image_folders import IMAGE_SUFFIXES
+from segmif_mm.utils.batch_jobs import IMAGE_SUFFIXES
 
 
 @DATASETS.register_module()

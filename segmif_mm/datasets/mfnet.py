@@ -1,6 +1,5 @@
 """MFNet dataset stored as separate visible/infrared/label folders."""
 from mmseg.registry import DATASETS
-
 from .multimodal_dataset import MultiModalSegDataset
 
 MFNET_METAINFO = dict(

@@ -2,7 +2,6 @@
 from typing import Sequence, Union
 
 from mmseg.registry import DATASETS
-
 from .mfnet import MFNET_METAINFO
 from .multimodal_dataset import MultiModalSegDataset
 

@@ -1,6 +1,5 @@
 """MSRS (Multi-Spectral Road Scenarios) dataset."""
 from mmseg.registry import DATASETS
-
 from .mfnet import MFNET_METAINFO
 from .multimodal_dataset import MultiModalSegDataset
 

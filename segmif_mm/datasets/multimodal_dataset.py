@@ -4,6 +4,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import mmengine.fileio as fileio
 from mmengine.utils import is_abs
+
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 

@@ -1,6 +1,5 @@
 """PST900 (Penn Subterranean Thermal) dataset."""
 from mmseg.registry import DATASETS
-
 from .multimodal_dataset import MultiModalSegDataset
 
 

@@ -1,9 +1,14 @@
-from .checkpoint import load_trusted_checkpoint
+from .batch_jobs import (IMAGE_SUFFIXES, BatchReport, collect_pairs,
+                         images_by_stem, write_atomically)
+from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
 from .dist import init_cpu_distributed
-from .image_folders import IMAGE_SUFFIXES, list_images, match_by_name
+from .gaussian import gaussian_kernel1d
 from .memory import tune_malloc_for_inference
+from .quantization import to_uint8
 
 __all__ = [
-    'IMAGE_SUFFIXES', 'init_cpu_distributed', 'list_images',
-    'load_trusted_checkpoint', 'match_by_name', 'tune_malloc_for_inference'
+    'IMAGE_SUFFIXES', 'BatchReport', 'collect_pairs', 'images_by_stem',
+    'write_atomically', 'gaussian_kernel1d', 'init_cpu_distributed',
+    'load_trusted_checkpoint', 'to_uint8', 'trust_local_checkpoints',
+    'tune_malloc_for_inference'
 ]

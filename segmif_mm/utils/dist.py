@@ -22,8 +22,10 @@ def init_cpu_distributed(cfg: Config) -> None:
     if (cfg.get('launcher') != 'pytorch' or torch.cuda.is_available()
             or torch_dist.is_initialized()):
         return
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f'--launcher pytorch needs the environment variables {missing}; '

@@ -56,8 +56,8 @@ def tune_malloc_for_inference(mmap_threshold: int = 2**30,
         ValueError: A threshold is outside ``[0, 2**31 - 1]`` (a C int).
         RuntimeError: glibc rejected a setting.
     """
-    for name, value in (('mmap_threshold', mmap_threshold),
-                        ('trim_threshold', trim_threshold)):
+    for name, value in (('mmap_threshold', mmap_threshold), ('trim_threshold',
+                                                             trim_threshold)):
         if not 0 <= value <= INT_MAX:
             raise ValueError(
                 f'tune_malloc_for_inference: {name} must be between 0 and '
@@ -65,8 +65,8 @@ def tune_malloc_for_inference(mmap_threshold: int = 2**30,
     if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
         return False
     libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-    for param, value in ((M_MMAP_THRESHOLD, mmap_threshold),
-                         (M_TRIM_THRESHOLD, trim_threshold)):
+    for param, value in ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD,
+                                                              trim_threshold)):
         if libc.mallopt(ctypes.c_int(param), ctypes.c_int(value)) != 1:
             raise RuntimeError(
                 f'glibc mallopt({param}, {value}) failed; choose a smaller '

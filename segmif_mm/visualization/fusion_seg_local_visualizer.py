@@ -10,7 +10,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
-from segmif_mm.evaluation.functional import to_uint8
+from segmif_mm.utils import to_uint8
 
 ArrayLike = Union[PixelData, torch.Tensor, np.ndarray]
 

@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from segmif_mm.datasets import SegMiFDemoDataset, generate_demo_dataset
+from segmif_mm.datasets import SegMiFDemoDataset
+from tools.misc.make_demo_data import generate_demo_dataset
 
 REPO = Path(__file__).parents[2]
 

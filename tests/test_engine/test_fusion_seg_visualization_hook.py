@@ -12,7 +12,7 @@ from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
-from segmif_mm.datasets import generate_demo_dataset
+from tools.misc.make_demo_data import generate_demo_dataset
 from segmif_mm.engine.hooks.fusion_seg_visualization_hook import \
     FusionSegVisualizationHook
 from segmif_mm.visualization import FusionSegLocalVisualizer
@@ -41,6 +41,12 @@ def write_pair(root: Path, name: str = 'frame01'):
     return visible, infrared
 
 
+def source_batch(visible: np.ndarray, infrared: np.ndarray) -> dict:
+    """``data_batch`` with the uint8 (R, G, B, IR) input of one sample."""
+    packed = np.concatenate([visible, infrared[..., None]], axis=2)
+    return dict(inputs=[torch.from_numpy(packed).permute(2, 0, 1)])
+
+
 def make_output(root: Path, name: str = 'frame01') -> SegDataSample:
     rng = np.random.default_rng(1)
     sample = SegDataSample(
@@ -63,7 +69,7 @@ def test_test_mode_writes_fused_seg_and_panel(tmp_path):
     output = make_output(tmp_path)
     hook = FusionSegVisualizationHook(draw=True, out_dir='vis')
     runner = SimpleNamespace(work_dir=str(tmp_path / 'work'), iter=0)
-    hook.after_test_iter(runner, 0, {}, [output])
+    hook.after_test_iter(runner, 0, source_batch(visible, infrared), [output])
 
     out = tmp_path / 'work' / 'vis'
     fused = mmcv.imread(str(out / 'fused' / 'frame01.png'),
@@ -85,10 +91,10 @@ def test_test_mode_writes_fused_seg_and_panel(tmp_path):
 
 def test_draw_false_writes_nothing(tmp_path):
     plain_visualizer('fsvh_no_draw')
-    write_pair(tmp_path)
+    batch = source_batch(*write_pair(tmp_path))
     hook = FusionSegVisualizationHook(draw=False, out_dir=str(tmp_path / 'v'))
     hook.after_test_iter(
-        SimpleNamespace(work_dir=str(tmp_path), iter=0), 0, {},
+        SimpleNamespace(work_dir=str(tmp_path), iter=0), 0, batch,
         [make_output(tmp_path)])
     assert not (tmp_path / 'v').exists()
 
@@ -100,28 +106,31 @@ def test_val_mode_logs_panels_every_interval(tmp_path):
         save_dir=str(tmp_path / 'logs'),
         classes=CLASSES,
         palette=PALETTE)
-    write_pair(tmp_path)
+    visible, infrared = write_pair(tmp_path)
+    batch = source_batch(visible, infrared)
     hook = FusionSegVisualizationHook(draw=True, interval=2)
     assert hook._drawer is visualizer
     runner = SimpleNamespace(work_dir=str(tmp_path), iter=7)
-    hook.after_val_iter(runner, 0, {}, [make_output(tmp_path)])
+    hook.after_val_iter(runner, 0, batch, [make_output(tmp_path)])
     image_dir = tmp_path / 'logs' / 'vis_data' / 'vis_image'
     assert not list(image_dir.glob('*.png'))
-    hook.after_val_iter(runner, 1, {}, [make_output(tmp_path)])
-    logged = mmcv.imread(str(image_dir / 'val_frame01.png_7.png'))
+    hook.after_val_iter(runner, 1, batch, [make_output(tmp_path)])
+    logged = mmcv.imread(
+        str(image_dir / 'val_frame01.png_7.png'), channel_order='rgb')
     assert logged.shape == (H, 5 * W, 3)
+    np.testing.assert_array_equal(logged[:, :W], visible)
+    np.testing.assert_array_equal(logged[:, W:2 * W, 0], infrared)
 
 
-def test_missing_ir_path_names_the_fix(tmp_path):
-    plain_visualizer('fsvh_missing_ir')
-    write_pair(tmp_path)
-    output = make_output(tmp_path)
-    output.set_metainfo(dict(img_path=output.img_path))
-    del output.ir_path
+def test_inputs_that_are_not_rgbt_name_the_fix(tmp_path):
+    plain_visualizer('fsvh_bad_inputs')
+    visible, _ = write_pair(tmp_path)
     hook = FusionSegVisualizationHook(draw=True, out_dir=str(tmp_path))
-    with pytest.raises(KeyError, match='meta_keys'):
+    with pytest.raises(ValueError, match=r'\[4, H, W\]'):
         hook.after_test_iter(
-            SimpleNamespace(work_dir=str(tmp_path), iter=0), 0, {}, [output])
+            SimpleNamespace(work_dir=str(tmp_path), iter=0), 0,
+            dict(inputs=[torch.from_numpy(visible).permute(2, 0, 1)]),
+            [make_output(tmp_path)])
 
 
 def test_runner_test_writes_images_at_original_size(tmp_path):

@@ -12,11 +12,12 @@ from segmif_mm.evaluation.functional import (
     FUSION_METRICS, average_gradient, correlation_coefficient, entropy,
     fusion_metrics, mse, mutual_information, psnr, psnr_textbook, qabf,
     rgb_to_gray, scd, spatial_frequency, ssim, ssim_index,
-    standard_deviation, to_uint8, vif, vifp)
+    standard_deviation, vif, vifp)
 from segmif_mm.evaluation.functional import reference_numpy as ref
 from segmif_mm.evaluation.functional.filtering import (filter_valid,
                                                        filter_valid_unordered,
                                                        gaussian_kernel_1d)
+from segmif_mm.utils import to_uint8
 
 # (folder, name, suffix, fusion rule of the test's fused image). 00001D has
 # 254/255 pixels (MI quirk); max fusion copies edges, so Qabf meets equal

@@ -1,15 +1,19 @@
-"""FusionQualityMetric with fake data samples and tiny images on disk."""
+"""FusionQualityMetric on batches made by the test pipeline from tiny
+images on disk, with fake predictions."""
 import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
+
 from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
-
 import segmif_mm.evaluation.metrics.fusion_quality_metric as module
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
-                                             rgb_to_gray, to_uint8)
+                                             rgb_to_gray)
+from segmif_mm.utils import to_uint8
 
 HEIGHT, WIDTH = 24, 32
 
@@ -19,6 +23,20 @@ def make_sample(img_path, ir_path, fused: torch.Tensor) -> dict:
         metainfo=dict(img_path=str(img_path), ir_path=str(ir_path)))
     sample.pred_fused_img = PixelData(data=fused)
     return sample.to_dict()
+
+
+def source_batch(data_samples) -> dict:
+    """``data_batch`` as the test pipeline and collate make it."""
+    init_default_scope('mmseg')
+    pipeline = Compose([
+        dict(type='LoadMultiModalImages'),
+        dict(type='ConcatInfrared'),
+        dict(type='PackSegInputs', meta_keys=('img_path', 'ir_path'))
+    ])
+    return dict(inputs=[
+        pipeline(dict(img_path=s['img_path'], ir_path=s['ir_path']))['inputs']
+        for s in data_samples
+    ])
 
 
 @pytest.fixture
@@ -62,8 +80,8 @@ def test_process_and_compute(samples, monkeypatch):
     data_samples, expected = samples
     metric = METRICS.build(dict(type='FusionQualityMetric'))
     metric.dataset_meta = dict(classes=('background', 'person'))
-    metric.process({}, data_samples[:1])
-    metric.process({}, data_samples[1:])
+    metric.process(source_batch(data_samples[:1]), data_samples[:1])
+    metric.process(source_batch(data_samples[1:]), data_samples[1:])
     assert len(metric.results) == 2
     for result, values in zip(metric.results, expected):
         assert result == pytest.approx(
@@ -88,7 +106,7 @@ def test_grey_fused_image_and_mi_option(samples):
     data_samples[0]['pred_fused_img']['data'] = grey
     metric = METRICS.build(
         dict(type='FusionQualityMetric', mi_joint_quirk=False))
-    metric.process({}, data_samples[:1])
+    metric.process(source_batch(data_samples[:1]), data_samples[:1])
     ir = torch.from_numpy(
         cv2.imread(data_samples[0]['ir_path'], cv2.IMREAD_UNCHANGED))
     vis = cv2.imread(data_samples[0]['img_path'])[..., ::-1].copy()
@@ -105,11 +123,17 @@ def test_errors(samples):
     metric = METRICS.build(dict(type='FusionQualityMetric'))
     no_fused = {k: v for k, v in data_samples[0].items()
                 if k != 'pred_fused_img'}
+    batch = source_batch(data_samples)
     with pytest.raises(KeyError, match='pred_fused_img'):
-        metric.process({}, [no_fused])
+        metric.process(dict(inputs=batch['inputs'][:1]), [no_fused])
+    with pytest.raises(ValueError, match="data_batch\\['inputs'\\]"):
+        metric.process({}, data_samples)
+    with pytest.raises(ValueError, match='uint8 \\[4, H, W\\]'):
+        metric.process(
+            dict(inputs=[x[:3] for x in batch['inputs']]), data_samples)
     data_samples[0]['pred_fused_img']['data'] = torch.rand(3, 20, 20)
-    with pytest.raises(ValueError, match='original size'):
-        metric.process({}, data_samples[:1])
+    with pytest.raises(ValueError, match='remove Resize'):
+        metric.process(dict(inputs=batch['inputs'][:1]), data_samples[:1])
     data_samples[1]['pred_fused_img']['data'] = torch.rand(2, HEIGHT, WIDTH)
     with pytest.raises(ValueError, match=r'\[3, H, W\]'):
-        metric.process({}, data_samples[1:])
+        metric.process(dict(inputs=batch['inputs'][1:]), data_samples[1:])

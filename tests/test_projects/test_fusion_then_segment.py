@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from segmif_mm.apis import init_model
-from segmif_mm.datasets import generate_demo_dataset
-from segmif_mm.datasets.demo import DEMO_CLASSES
+from tools.misc.make_demo_data import generate_demo_dataset
+from tools.misc.make_demo_data import DEMO_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / 'projects' / 'fusion_then_segment'

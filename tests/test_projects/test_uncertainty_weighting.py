@@ -104,25 +104,24 @@ def test_log_vars_train_with_the_fusion_phase(model):
     assert not any(p.requires_grad for p in model.backbone.parameters())
 
 
-def test_optimizer_constructor_needs_task_weighting_in_fusion(model):
+def test_task_weighting_belongs_to_the_fusion_task(model, tiny_segmif_cfg):
     optim_cfg = dict(
         fusion=dict(
             type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
         seg=dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3)))
+    assert 'task_weighting' in model.task_modules['fusion']
+    cfg = dict(
+        tiny_segmif_cfg,
+        type='SegMiFUncertaintyWeighting',
+        task_modules=dict(
+            fusion=('fusion_head', ), seg=('backbone', 'decode_head')))
+    with pytest.raises(ValueError, match="'task_weighting' under the task"):
+        MODELS.build(ConfigDict(cfg))
     model.phase = 'joint'
-    with pytest.raises(ValueError, match='task_weighting'):
-        OPTIM_WRAPPER_CONSTRUCTORS.build(
-            dict(
-                type='SegMiFOptimWrapperConstructor',
-                optim_wrapper_cfg=optim_cfg))(model)
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(
             type='SegMiFOptimWrapperConstructor',
-            optim_wrapper_cfg=dict(
-                optim_cfg,
-                task_modules=dict(
-                    fusion=('fusion_head', 'task_weighting'),
-                    seg=('backbone', 'decode_head', 'auxiliary_head')))))
+            optim_wrapper_cfg=optim_cfg))
     wrappers = constructor(model)
     fusion_params = [
         p for group in wrappers['fusion'].param_groups for p in group['params']

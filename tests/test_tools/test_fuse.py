@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 
 from segmif_mm.apis import inference_model, init_model
-from segmif_mm.datasets import generate_demo_dataset
+from tools.misc.make_demo_data import generate_demo_dataset
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 SIZE = (64, 72)

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.evaluation.functional import FUSION_METRICS, fusion_metrics
-from segmif_mm.evaluation.functional import reference_numpy
+from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
+                                             reference_numpy)
 
 REAL = Path(__file__).resolve().parents[2].parent / 'shared' / 'data' / 'real'
 
@@ -43,7 +43,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--threads', type=int, default=2, help='torch CPU threads')
     parser.add_argument(
-        '--device', default='cpu', choices=['cpu', 'cuda'],
+        '--device',
+        default='cpu',
+        choices=['cpu', 'cuda'],
         help='torch device (default: cpu)')
     return parser.parse_args()
 
@@ -53,8 +55,7 @@ def load_triplet(root: Path) -> Tuple[str, np.ndarray, np.ndarray]:
     candidates = [(root / 'msrs_objects', '00001D.png'),
                   (root / 'vifb_pairs', 'labMan.jpg')]
     for folder, name in candidates:
-        if (folder / 'vi' / name).exists() and (folder / 'ir' /
-                                                 name).exists():
+        if (folder / 'vi' / name).exists() and (folder / 'ir' / name).exists():
             sources = LoadMultiModalImages()(
                 dict(
                     img_path=str(folder / 'vi' / name),
@@ -64,8 +65,7 @@ def load_triplet(root: Path) -> Tuple[str, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     smooth = np.cumsum(rng.normal(size=(2, 480, 640)), axis=2)
     smooth = (smooth - smooth.min()) / np.ptp(smooth) * 255
-    return 'synthetic', smooth[0].astype(np.uint8), smooth[1].astype(
-        np.uint8)
+    return 'synthetic', smooth[0].astype(np.uint8), smooth[1].astype(np.uint8)
 
 
 def median_time(function: Callable, runs: int, sync: Callable) -> float:
@@ -90,8 +90,7 @@ def main() -> None:
     tensors = [torch.from_numpy(x).to(device) for x in (fused, ir, vis)]
     sync = torch.cuda.synchronize if device.type == 'cuda' else lambda: None
 
-    torch_time = median_time(lambda: fusion_metrics(*tensors), args.runs,
-                             sync)
+    torch_time = median_time(lambda: fusion_metrics(*tensors), args.runs, sync)
     numpy_time = median_time(
         lambda: reference_numpy.all_metrics(fused, ir, vis), args.runs,
         lambda: None)

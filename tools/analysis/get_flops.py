@@ -42,7 +42,7 @@ from prettytable import PrettyTable
 from torch import Tensor, nn
 
 from segmif_mm.apis import init_model
-from segmif_mm.models.utils import rgb_to_ycbcr, ycbcr_to_rgb
+from segmif_mm.models.utils import rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb
 
 PARTS = ('guidance', 'fusion', 'segmentation')
 PART_TITLES = dict(
@@ -157,8 +157,8 @@ def analyse(part: nn.Module,
     analyzer = FlopAnalyzer(part, inputs)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     flops = analyzer.total()
-    return (used_parameters(analyzer, part), flops,
-            dict(analyzer.unsupported_ops()))
+    return (used_parameters(analyzer,
+                            part), flops, dict(analyzer.unsupported_ops()))
 
 
 def _with_none(feats: Sequence[Tensor],
@@ -168,8 +168,8 @@ def _with_none(feats: Sequence[Tensor],
     return tuple(by_scale.get(i) for i in range(2))
 
 
-def part_complexity(model: nn.Module,
-                    shape: Tuple[int, int]) -> Dict[str, dict]:
+def part_complexity(model: nn.Module, shape: Tuple[int,
+                                                   int]) -> Dict[str, dict]:
     """Parameters and FLOPs of SegMiF's parts and of the whole forward.
 
     Args:
@@ -188,18 +188,18 @@ def part_complexity(model: nn.Module,
     scales = tuple(model.guidance_scales)
     results = {}
     with torch.no_grad():
-        vis_rgb, ir = model.split_inputs(inputs)
+        vis_rgb, ir = split_rgbt(inputs)
         vis_ycbcr = rgb_to_ycbcr(vis_rgb)
         guidance = model.extract_guidance(vis_rgb, ir, vis_ycbcr)
         feats = tuple(guidance[i] for i in scales)
 
-        def guide(vis_rgb: Tensor, ir: Tensor,
-                  *ycbcr: Tensor) -> Tuple[Tensor, ...]:
+        def guide(vis_rgb: Tensor, ir: Tensor, *ycbcr:
+                  Tensor) -> Tuple[Tensor, ...]:
             found = model.extract_guidance(vis_rgb, ir, ycbcr)
             return tuple(found[i] for i in scales)
 
         def fuse(inputs: Tensor, *feats: Tensor) -> Tensor:
-            vis_rgb, ir = model.split_inputs(inputs)
+            vis_rgb, ir = split_rgbt(inputs)
             vis_y, vis_cb, vis_cr = rgb_to_ycbcr(vis_rgb)
             fused_y = model.fusion_head(vis_y, ir, _with_none(feats, scales))
             return ycbcr_to_rgb(fused_y, vis_cb, vis_cr).clamp(0, 1)
@@ -239,9 +239,9 @@ def complexity_table(results: Sequence[Dict[str, dict]],
         f'GFLOPs {width}x{height}' for height, width in shapes
     ]
     for name in (*PARTS, 'total'):
-        table.add_row([
-            PART_TITLES[name], f'{results[0][name]["params"] / 1e6:.2f}'
-        ] + [f'{result[name]["flops"] / 1e9:.1f}' for result in results])
+        table.add_row(
+            [PART_TITLES[name], f'{results[0][name]["params"] / 1e6:.2f}'] +
+            [f'{result[name]["flops"] / 1e9:.1f}' for result in results])
     table.align['part'] = 'l'
     return table
 
@@ -257,9 +257,8 @@ def main() -> None:
     total_params = parameter_count(model)['']
     print(f'Parameters of the whole model: {total_params / 1e6:.2f} M '
           f'({total_params} parameters)')
-    skipped = ', '.join(f'{op.split("::")[-1]} x{calls}'
-                        for op, calls in sorted(
-                            results[0]['total']['unsupported_ops'].items()))
+    skipped = ', '.join(f'{op.split("::")[-1]} x{calls}' for op, calls in
+                        sorted(results[0]['total']['unsupported_ops'].items()))
     print(f'Not counted (no FLOP counter): {skipped or "none"}')
 
 

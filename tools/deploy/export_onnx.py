@@ -235,7 +235,12 @@ def main() -> None:
         raise ImportError('The ONNX export needs the onnx package: '
                           '`pip install onnx` (and onnxruntime for the '
                           'parity check).')
-    model = init_model(args.config, args.checkpoint, 'cpu', args.cfg_options)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        'cpu',
+        args.cfg_options,
+        trust_checkpoint=True)
     check_sizes(model, args.shape, args.check_shape)
     wrapper = SegMiFOnnxWrapper(model).eval()
     export(wrapper, args.out, args.batch_size, args.shape, args.opset)
@@ -250,9 +255,9 @@ def main() -> None:
              (args.batch_size + 1, args.check_shape)]
     diffs = check_parity(wrapper, args.out, cases, args.tolerance)
     for case, values in diffs.items():
-        print(f'parity {case}: ' + ', '.join(
-            f'max |{name} diff| = {value:.3g}'
-            for name, value in values.items()) +
+        print(f'parity {case}: ' +
+              ', '.join(f'max |{name} diff| = {value:.3g}'
+                        for name, value in values.items()) +
               f' (tolerance {args.tolerance:g})')
 
 

@@ -8,8 +8,4 @@ custom_imports = dict(
 model = dict(
     type='SegMiFUncertaintyWeighting',
     task_weighting=dict(type='UncertaintyTaskWeighting', init_log_var=0.0))
-optim_wrapper = dict(
-    task_modules=dict(
-        fusion=('fusion_head', 'task_weighting'),
-        seg=('backbone', 'decode_head', 'auxiliary_head')))
 custom_hooks = []

@@ -1,13 +1,12 @@
 """SegMiF trained with uncertainty-based task weights."""
-from typing import Dict, List, Tuple
+from typing import Dict
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from segmif_mm.models.segmentors import SegMiF
-
-TASKS = ('fusion', 'seg')
+from segmif_mm.models.utils import TASK_MODULES, TASKS, get_phase
 
 
 @MODELS.register_module()
@@ -27,16 +26,11 @@ class SegMiFUncertaintyWeighting(SegMiF):
     added. The weights are logged as ``lambda_fusion`` / ``lambda_seg``.
     The segmentation phase is unchanged (unweighted segmentation loss).
 
-    The log-variances are trained with the fusion sub-network, in the phases
-    that use λ: add ``task_weighting`` to the fusion optimizer's modules,
-
-    .. code:: python
-
-        optim_wrapper = dict(task_modules=dict(
-            fusion=('fusion_head', 'task_weighting'),
-            seg=('backbone', 'decode_head', 'auxiliary_head')))
-
-    and drop ``DynamicTaskWeightHook`` (``task_weights`` must stay at 1).
+    The log-variances belong to the fusion task (the default
+    ``task_modules`` adds ``task_weighting`` to the fusion sub-network's
+    modules), so they are trained, with the fusion optimizer, in the phases
+    that train the fusion task. Drop ``DynamicTaskWeightHook``
+    (``task_weights`` must stay at 1).
 
     Args:
         task_weighting (ConfigType): Config of the module holding the
@@ -49,6 +43,16 @@ class SegMiFUncertaintyWeighting(SegMiF):
                  task_weighting: ConfigType = dict(
                      type='UncertaintyTaskWeighting'),
                  **kwargs) -> None:
+        kwargs.setdefault(
+            'task_modules',
+            dict(TASK_MODULES,
+                 fusion=TASK_MODULES['fusion'] + ('task_weighting', )))
+        if not any('task_weighting' in names
+                   for names in kwargs['task_modules'].values()):
+            raise ValueError(
+                'SegMiFUncertaintyWeighting: `task_modules` must name '
+                "'task_weighting' under the task that trains it (fusion), "
+                f"got {kwargs['task_modules']}.")
         super().__init__(**kwargs)
         self.task_weighting = MODELS.build(task_weighting)
         tasks = tuple(getattr(self.task_weighting, 'tasks', ()))
@@ -56,15 +60,6 @@ class SegMiFUncertaintyWeighting(SegMiF):
             raise ValueError(
                 'SegMiFUncertaintyWeighting needs a task_weighting with '
                 f'tasks={TASKS}, got {tasks}.')
-
-    def _phase_modules(self) -> List[Tuple[nn.Module, bool]]:
-        """Task modules with whether the current phase trains them; the
-        log-variances train with the fusion sub-network."""
-        modules = super()._phase_modules()
-        weighting = getattr(self, 'task_weighting', None)
-        if weighting is not None:
-            modules.append((weighting, self.phase in ('fusion', 'joint')))
-        return modules
 
     def loss(self, inputs: Tensor,
              data_samples: SampleList) -> Dict[str, Tensor]:
@@ -88,7 +83,7 @@ class SegMiFUncertaintyWeighting(SegMiF):
                 'DynamicTaskWeightHook (or any hook setting task_weights) '
                 'from custom_hooks.')
         losses = super().loss(inputs, data_samples)
-        if self.phase == 'seg':
+        if not get_phase(self.phase).weighted:
             return losses
         weights, log_vars = self.task_weighting()
         weighted = {}

@@ -1,6 +1,8 @@
 from .formatting import ConcatInfrared
-from .loading import LoadMultiModalAnnotations, LoadMultiModalImages
+from .loading import (LoadMultiModalAnnotations, LoadMultiModalImages,
+                      LoadMultiModalImagesFromNDArray)
 
 __all__ = [
-    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages'
+    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
+    'LoadMultiModalImagesFromNDArray'
 ]

@@ -3,6 +3,7 @@ from typing import Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+
 from mmseg.registry import TRANSFORMS
 
 
@@ -65,8 +66,7 @@ class ConcatInfrared(BaseTransform):
             dict: ``img`` of shape (H, W, 4), no ``ir``.
         """
         visible, infrared = self.sources(results)
-        results['img'] = np.concatenate([visible, infrared[..., None]],
-                                        axis=2)
+        results['img'] = np.concatenate([visible, infrared[..., None]], axis=2)
         results.pop('ir')
         results['img_shape'] = results['img'].shape[:2]
         return results

@@ -6,6 +6,7 @@ import mmcv
 import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import BaseTransform
+
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
@@ -175,10 +176,16 @@ class LoadMultiModalImages(BaseTransform):
             visible = self._visible(image, img_path)
             infrared = self._infrared(
                 self._read(ir_path, 'Infrared', 'ir_path'), ir_path)
+        return self._pack(results, visible, infrared, img_path, ir_path)
+
+    @staticmethod
+    def _pack(results: dict, visible: np.ndarray, infrared: np.ndarray,
+              vis_name: str, ir_name: str) -> dict:
+        """Check that the pair is registered and store it in ``results``."""
         if infrared.shape != visible.shape[:2]:
             raise ValueError(
-                f'Infrared image {ir_path} is {infrared.shape[0]}x'
-                f'{infrared.shape[1]} (HxW) but visible image {img_path} is '
+                f'Infrared image {ir_name} is {infrared.shape[0]}x'
+                f'{infrared.shape[1]} (HxW) but visible image {vis_name} is '
                 f'{visible.shape[0]}x{visible.shape[1]}. The pair must be '
                 'registered pixel to pixel at the same size; resize or crop '
                 'it offline (the loader never resizes one modality).')
@@ -193,6 +200,59 @@ class LoadMultiModalImages(BaseTransform):
                 f"uint16_rule='{self.uint16_rule}', "
                 f'uint16_shift={self.uint16_shift}, '
                 f'backend_args={self.backend_args})')
+
+
+@TRANSFORMS.register_module()
+class LoadMultiModalImagesFromNDArray(LoadMultiModalImages):
+    """Load a pair given as arrays (or, per modality, as a file path).
+
+    Like mmcv's ``LoadImageFromNDArray``: ``results['img']`` (visible) and
+    ``results['ir']`` (infrared) hold decoded images, as ``cv2.imread``
+    returns them (colour as B, G, R), and go through the same channel and
+    bit-depth rules as files (see :class:`LoadMultiModalImages`). A modality
+    without an array is read from ``img_path`` / ``ir_path``. Used by
+    :func:`segmif_mm.apis.inference_model`.
+
+    Required Keys:
+
+    - img (np.ndarray) or img_path (str)
+    - ir (np.ndarray) or ir_path (str)
+    - img_path / ir_path (str, optional): names used in error messages
+      when arrays are given
+
+    Modified Keys:
+
+    - img (np.ndarray): visible image, R, G, B, uint8, (H, W, 3)
+    - ir (np.ndarray): infrared image, uint8, (H, W)
+
+    Added Keys:
+
+    - img_shape (tuple[int, int]): (H, W)
+    - ori_shape (tuple[int, int]): (H, W)
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Convert (or load) both modalities.
+
+        Args:
+            results (dict): With ``img``/``img_path`` and ``ir``/``ir_path``.
+
+        Returns:
+            dict: With ``img``, ``ir``, ``img_shape`` and ``ori_shape``.
+        """
+        if results.get('img') is None and results.get('ir') is None:
+            return super().transform(results)
+        vis_name = results.get('img_path') or 'visible array'
+        ir_name = results.get('ir_path') or 'infrared array'
+        visible = results.get('img')
+        if visible is None:
+            visible = self._read(vis_name, 'Visible', 'img_path')
+        infrared = results.get('ir')
+        if infrared is None:
+            infrared = self._read(ir_name, 'Infrared', 'ir_path')
+        visible = self._visible(np.ascontiguousarray(visible), vis_name)
+        infrared = self._infrared(np.ascontiguousarray(infrared), ir_name)
+        return self._pack(results, visible, infrared, vis_name, ir_name)
 
 
 @TRANSFORMS.register_module()

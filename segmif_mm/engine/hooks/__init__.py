@@ -2,8 +2,10 @@ from .context_entropy_hook import ContextEntropyHook, context_entropies
 from .dynamic_task_weight_hook import DynamicTaskWeightHook
 from .fusion_seg_visualization_hook import FusionSegVisualizationHook
 from .phase_param_scheduler_hook import PhaseParamSchedulerHook
+from .trust_local_checkpoints_hook import TrustLocalCheckpointsHook
 
 __all__ = [
     'ContextEntropyHook', 'context_entropies', 'DynamicTaskWeightHook',
-    'FusionSegVisualizationHook', 'PhaseParamSchedulerHook'
+    'FusionSegVisualizationHook', 'PhaseParamSchedulerHook',
+    'TrustLocalCheckpointsHook'
 ]

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
+from segmif_mm.models.utils import PHASES, get_phase
 
 
 @HOOKS.register_module()
@@ -23,10 +24,11 @@ class DynamicTaskWeightHook(Hook):
 
     where :math:`L_i(n)` is the mean unweighted loss of task ``i`` over window
     ``n``, read from the model's ``task_<name>`` outputs. Windows are counted
-    only in the phases listed in ``phases`` (by default the fusion phase,
-    where eq. 7 applies) and continue across rounds. Until two windows are
-    complete, λ_i = η_i / K (all rates equal). With η_i = K (the default,
-    K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks converge equally.
+    only in the phases listed in ``phases`` (by default the phases whose
+    losses λ weights, eq. 7: fusion and joint) and continue across rounds.
+    Until two windows are complete, λ_i = η_i / K (all rates equal). With
+    η_i = K (the default, K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks
+    converge equally.
 
     The model owns the weights (``model.task_weights``); this hook only
     computes and sets them, logs every change, and keeps its history in the
@@ -37,8 +39,9 @@ class DynamicTaskWeightHook(Hook):
         etas (dict): η_i per task. Defaults to ``dict(fusion=2.0, seg=2.0)``.
         window (int): Iterations averaged into one loss value L_i(n).
             Defaults to 50.
-        phases (Sequence[str]): Phases whose iterations are counted.
-            Defaults to ``('fusion', 'joint')``.
+        phases (Sequence[str], optional): Phases whose iterations are
+            counted. Defaults to None: every phase whose losses are weighted
+            by λ (:attr:`~segmif_mm.models.utils.Phase.weighted`).
 
     Example:
         >>> custom_hooks = [dict(type='DynamicTaskWeightHook', temperature=2.0,
@@ -51,7 +54,7 @@ class DynamicTaskWeightHook(Hook):
                  temperature: float = 2.0,
                  etas: Optional[Dict[str, float]] = None,
                  window: int = 50,
-                 phases: Sequence[str] = ('fusion', 'joint')) -> None:
+                 phases: Optional[Sequence[str]] = None) -> None:
         if temperature <= 0 or window < 1:
             raise ValueError('DynamicTaskWeightHook needs temperature > 0 and '
                              f'window >= 1, got {temperature} and {window}.')
@@ -59,7 +62,11 @@ class DynamicTaskWeightHook(Hook):
         self.etas = dict(etas or dict(fusion=2.0, seg=2.0))
         self.tasks = tuple(self.etas)
         self.window = int(window)
+        if phases is None:
+            phases = [name for name, phase in PHASES.items() if phase.weighted]
         self.phases = tuple(phases)
+        for phase in self.phases:
+            get_phase(phase)
         self.history: List[List[float]] = []
         self.weights = self.weights_from_rates({t: 1.0 for t in self.tasks})
         self._sums = [0.0] * len(self.tasks)
@@ -68,8 +75,10 @@ class DynamicTaskWeightHook(Hook):
     def weights_from_rates(self, rates: Dict[str, float]) -> Dict[str, float]:
         """Eq. 9: λ_i = η_i exp(r_i/T) / Σ_k exp(r_k/T) (max-shifted)."""
         shift = max(rates.values()) / self.temperature
-        exps = {t: math.exp(rates[t] / self.temperature - shift)
-                for t in self.tasks}
+        exps = {
+            t: math.exp(rates[t] / self.temperature - shift)
+            for t in self.tasks
+        }
         total = sum(exps.values())
         return {t: self.etas[t] * exps[t] / total for t in self.tasks}
 
@@ -101,8 +110,8 @@ class DynamicTaskWeightHook(Hook):
         self._count += 1
         if self._count < self.window:
             return
-        totals = torch.tensor(self._sums + [float(self._count)],
-                              dtype=torch.float64)
+        totals = torch.tensor(
+            self._sums + [float(self._count)], dtype=torch.float64)
         all_reduce(totals)
         means = (totals[:-1] / totals[-1]).tolist()
         self._sums, self._count = [0.0] * len(self.tasks), 0
@@ -121,8 +130,8 @@ class DynamicTaskWeightHook(Hook):
             f'DynamicTaskWeightHook (iter {runner.iter + 1}, window '
             f'{len(self.history)}): rates ' +
             ', '.join(f'{t}={r:.4f}' for t, r in rates.items()) +
-            ' -> lambda ' +
-            ', '.join(f'{t}={w:.4f}' for t, w in self.weights.items()),
+            ' -> lambda ' + ', '.join(f'{t}={w:.4f}'
+                                      for t, w in self.weights.items()),
             logger='current')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

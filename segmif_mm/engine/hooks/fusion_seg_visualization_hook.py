@@ -5,11 +5,11 @@ from typing import Optional, Sequence, Tuple
 import mmcv
 import numpy as np
 from mmengine.runner import Runner
+from torch import Tensor
 
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
-from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -20,10 +20,9 @@ class FusionSegVisualizationHook(SegVisualizationHook):
     Every drawn sample gets the panel of
     :class:`~segmif_mm.visualization.FusionSegLocalVisualizer`
     (visible | infrared | fused | prediction | ground truth). The visible
-    and infrared images are read from ``img_path`` and ``ir_path`` of the
-    sample's meta information with ``LoadMultiModalImages`` (so packed
-    4-channel files and 16-bit infrared load as in training); put
-    ``'ir_path'`` in the ``meta_keys`` of ``PackSegInputs``.
+    and infrared images come from the batch (``data_batch['inputs']``, the
+    uint8 R, G, B, IR images the pipeline loaded), so the test pipeline
+    must keep the original size (no ``Resize``).
 
     * Validation: every ``interval`` iterations, the panel goes to the
       runner visualizer's backends (or is shown with ``show=True``).
@@ -63,7 +62,7 @@ class FusionSegVisualizationHook(SegVisualizationHook):
         with_labels (bool): Whether to write class names on the label
             panels. Defaults to True.
         backend_args (dict, optional): Arguments of the mmengine file
-            backend used for reading and writing. Defaults to None.
+            backend used for writing. Defaults to None.
     """
 
     def __init__(self,
@@ -82,7 +81,6 @@ class FusionSegVisualizationHook(SegVisualizationHook):
             backend_args=backend_args)
         self.out_dir = out_dir
         self.with_labels = with_labels
-        self._loader = LoadMultiModalImages(backend_args=backend_args)
         if isinstance(self._visualizer, FusionSegLocalVisualizer):
             self._drawer = self._visualizer
         else:
@@ -90,27 +88,22 @@ class FusionSegVisualizationHook(SegVisualizationHook):
                 name=f'{self._visualizer.instance_name}_fusion_panels',
                 alpha=getattr(self._visualizer, 'alpha', 0.8))
 
-    def _read_pair(
-            self,
-            data_sample: SegDataSample) -> Tuple[np.ndarray, np.ndarray]:
-        """Visible RGB (H, W, 3) and infrared (H, W) uint8 of a sample."""
-        missing = [
-            key for key in ('img_path', 'ir_path') if key not in data_sample
-        ]
-        if missing:
-            raise KeyError(
-                f'FusionSegVisualizationHook needs {missing} in the meta '
-                'information of each sample; add them to the `meta_keys` '
-                'of PackSegInputs in the test pipeline.')
-        results = self._loader(
-            dict(img_path=data_sample.img_path, ir_path=data_sample.ir_path))
-        return results['img'], results['ir']
+    @staticmethod
+    def _sources(inputs: Tensor) -> Tuple[np.ndarray, np.ndarray]:
+        """Visible RGB (H, W, 3) and infrared (H, W) uint8 of one input."""
+        if inputs.dim() != 3 or inputs.shape[0] != 4:
+            raise ValueError(
+                'FusionSegVisualizationHook takes the source images from '
+                "data_batch['inputs']: [4, H, W] (R, G, B, IR) as "
+                f'ConcatInfrared makes them, got {tuple(inputs.shape)}.')
+        images = inputs.cpu().numpy()
+        return np.ascontiguousarray(images[:3].transpose(1, 2, 0)), images[3]
 
-    def _draw(self, data_sample: SegDataSample) -> np.ndarray:
+    def _draw(self, inputs: Tensor, data_sample: SegDataSample) -> np.ndarray:
         """The panel of one sample."""
         if self._drawer is not self._visualizer:
             self._drawer.dataset_meta = self._visualizer.dataset_meta
-        visible, infrared = self._read_pair(data_sample)
+        visible, infrared = self._sources(inputs)
         return self._drawer.draw_panel(
             visible, data_sample, infrared, with_labels=self.with_labels)
 
@@ -133,8 +126,8 @@ class FusionSegVisualizationHook(SegVisualizationHook):
             return
         if not self.every_n_inner_iters(batch_idx, self.interval):
             return
-        for output in outputs:
-            panel = self._draw(output)
+        for inputs, output in zip(data_batch['inputs'], outputs):
+            panel = self._draw(inputs, output)
             name = f'{mode}_{osp.basename(output.img_path)}'
             if self.show:
                 self._visualizer.show(
@@ -142,8 +135,7 @@ class FusionSegVisualizationHook(SegVisualizationHook):
             else:
                 self._visualizer.add_image(name, panel, step=runner.iter)
 
-    def after_test_iter(self, runner: Runner, batch_idx: int,
-                        data_batch: dict,
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
         """Save fused image, coloured segmentation and panel of every
         sample (with ``out_dir``), else draw as in validation.
@@ -161,14 +153,14 @@ class FusionSegVisualizationHook(SegVisualizationHook):
             return
         out_dir = osp.join(runner.work_dir, self.out_dir)
         palette = self._visualizer.dataset_meta.get('palette')
-        for output in outputs:
+        for inputs, output in zip(data_batch['inputs'], outputs):
             if 'pred_fused_img' not in output:
                 raise KeyError(
                     'FusionSegVisualizationHook: the model output has no '
                     '`pred_fused_img`; use a fusion model such as SegMiF, or '
                     'mmseg\'s SegVisualizationHook for plain segmentors.')
             name = osp.splitext(osp.basename(output.img_path))[0] + '.png'
-            panel = self._draw(output)
+            panel = self._draw(inputs, output)
             images = dict(
                 fused=FusionSegLocalVisualizer.fused_to_uint8(
                     output.pred_fused_img),

@@ -4,9 +4,7 @@ from mmengine.hooks import ParamSchedulerHook
 from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
-
-PHASE_OPTIMIZERS = dict(fusion=('fusion', ), seg=('seg', ), joint=('fusion',
-                                                                    'seg'))
+from segmif_mm.models.utils import get_phase
 
 
 @HOOKS.register_module()
@@ -34,7 +32,7 @@ class PhaseParamSchedulerHook(ParamSchedulerHook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        for name in PHASE_OPTIMIZERS[model.phase]:
+        for name in get_phase(model.phase).trains:
             for scheduler in runner.param_schedulers.get(name, []):
                 if scheduler.by_epoch:
                     raise ValueError(

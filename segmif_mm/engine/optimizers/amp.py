@@ -39,8 +39,10 @@ def enable_amp(optim_wrapper_cfg: ConfigDict) -> None:
     for wrapper_cfg in wrapper_cfgs:
         wrapper_type = wrapper_cfg.get('type', 'OptimWrapper')
         if wrapper_type == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
         elif wrapper_type != 'OptimWrapper':
             raise ValueError('`--amp` needs optimizer wrappers of type '
                              f'`OptimWrapper`, got {wrapper_type}.')

@@ -1,34 +1,30 @@
 import copy
-from typing import Dict, Optional, Sequence
+from typing import Optional
 
 from mmengine.model import is_model_wrapper
-from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
+from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
-
-DEFAULT_TASK_MODULES = dict(
-    fusion=('fusion_head', ),
-    seg=('backbone', 'decode_head', 'auxiliary_head'))
+from segmif_mm.models.utils import TASK_MODULES
+from .phase_optim_wrapper_dict import PhaseOptimWrapperDict
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class SegMiFOptimWrapperConstructor:
-    """Build one optimizer wrapper per task as an ``OptimWrapperDict``.
+    """One optimizer wrapper per task, as a :class:`PhaseOptimWrapperDict`.
 
     Each task's wrapper is built by mmengine's
     ``DefaultOptimWrapperConstructor`` from its own config (optimizer, wrapper
     type, ``paramwise_cfg``) over the submodules the task owns, so parameter
     names and ``custom_keys`` are the same as in the full model (e.g.
-    ``backbone.layers.0``). Every trainable parameter must belong to exactly
-    one task.
+    ``backbone.layers.0``). The submodules of each task come from the
+    model's ``task_modules`` (``SegMiF(task_modules=...)``, by default
+    :data:`segmif_mm.models.utils.TASK_MODULES`); every trainable parameter
+    must belong to exactly one task.
 
     Args:
-        optim_wrapper_cfg (dict): One optimizer-wrapper config per task, plus
-            an optional ``task_modules`` mapping task name to the names of
-            the model's submodules it trains. Defaults for ``task_modules``:
-            ``fusion`` → ``fusion_head``; ``seg`` → ``backbone``,
-            ``decode_head``, ``auxiliary_head``.
+        optim_wrapper_cfg (dict): One optimizer-wrapper config per task.
         paramwise_cfg (dict, optional): Not supported at this level; give
             ``paramwise_cfg`` inside each task's config.
 
@@ -51,23 +47,29 @@ class SegMiFOptimWrapperConstructor:
                 'SegMiFOptimWrapperConstructor: put `paramwise_cfg` inside '
                 'the `fusion` / `seg` optimizer-wrapper configs.')
         cfg = copy.deepcopy(dict(optim_wrapper_cfg))
-        self.task_modules: Dict[str, Sequence[str]] = dict(
-            cfg.pop('task_modules', DEFAULT_TASK_MODULES))
-        if set(cfg) != set(self.task_modules):
+        if 'task_modules' in cfg:
             raise ValueError(
-                f'optim_wrapper has task configs {sorted(cfg)} but '
-                f'task_modules names {sorted(self.task_modules)}; give one '
-                'optimizer-wrapper config per task.')
+                '`optim_wrapper.task_modules` moved to the model: write '
+                '`model = dict(task_modules=...)`, so that the phases freeze '
+                'and the optimizers update the same modules.')
         self.constructors = {
-            task: DefaultOptimWrapperConstructor(
-                task_cfg, task_cfg.pop('paramwise_cfg', None))
+            task:
+            DefaultOptimWrapperConstructor(task_cfg,
+                                           task_cfg.pop('paramwise_cfg', None))
             for task, task_cfg in cfg.items()
         }
 
-    def __call__(self, model: nn.Module) -> OptimWrapperDict:
+    def __call__(self, model: nn.Module) -> PhaseOptimWrapperDict:
         model = model.module if is_model_wrapper(model) else model
+        task_modules = getattr(model, 'task_modules', TASK_MODULES)
+        if set(self.constructors) != set(task_modules):
+            raise ValueError(
+                f'optim_wrapper has configs for the tasks '
+                f'{sorted(self.constructors)}, but {type(model).__name__} '
+                f'trains the tasks {sorted(task_modules)}; give one '
+                'optimizer-wrapper config per task.')
         wrappers, owned = {}, set()
-        for task, module_names in self.task_modules.items():
+        for task, module_names in task_modules.items():
             modules = nn.ModuleDict()
             for name in module_names:
                 module = getattr(model, name, None)
@@ -87,6 +89,6 @@ class SegMiFOptimWrapperConstructor:
         ]
         if orphans:
             raise ValueError(
-                'These trainable parameters belong to no task, add their '
-                f'module to `task_modules`: {orphans[:5]}')
-        return OptimWrapperDict(**wrappers)
+                'These trainable parameters belong to no task; add their '
+                f'module to `model.task_modules`: {orphans[:5]}')
+        return PhaseOptimWrapperDict(**wrappers)

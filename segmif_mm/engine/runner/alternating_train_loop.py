@@ -7,8 +7,7 @@ from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
-
-PHASES = ('fusion', 'seg', 'joint')
+from segmif_mm.models.utils import get_phase
 
 
 class PhaseSpan(NamedTuple):
@@ -35,7 +34,9 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         dataloader (DataLoader | dict): Training dataloader.
         num_rounds (int): Number of rounds. Defaults to 8.
         phases (Sequence[dict]): Phases of one round, in order. Each dict has
-            ``phase`` (``'fusion'``, ``'seg'`` or ``'joint'``) and ``iters``:
+            ``phase`` (a phase of :data:`segmif_mm.models.utils.PHASES`:
+            ``'fusion'``, ``'seg'``, ``'joint'`` or ``'fusion_only'``) and
+            ``iters``:
             an int, or a list with one length per round. Defaults to the
             paper's ``fusion`` 5000 then ``seg`` 10000.
         val_begin (int): Iteration from which validation may run.
@@ -66,7 +67,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         self.num_rounds = num_rounds
         self.round_ends = {
             max(span.end for span in self.spans if span.round == r)
-            for r in {span.round for span in self.spans}
+            for r in {span.round
+                      for span in self.spans}
         }
         max_iters = self.spans[-1].end
         super().__init__(
@@ -80,7 +82,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         self._span_begins = [span.begin for span in self.spans]
 
     @staticmethod
-    def build_spans(num_rounds: int, phases: Sequence[dict]) -> List[PhaseSpan]:
+    def build_spans(num_rounds: int,
+                    phases: Sequence[dict]) -> List[PhaseSpan]:
         """Lay the rounds' phases out on the global iteration axis."""
         if num_rounds < 1 or not phases:
             raise ValueError('AlternatingTrainLoop needs num_rounds >= 1 and '
@@ -90,9 +93,7 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         for round_idx in range(num_rounds):
             for phase_cfg in phases:
                 phase, iters = phase_cfg['phase'], phase_cfg['iters']
-                if phase not in PHASES:
-                    raise ValueError(f'Unknown phase {phase!r}; expected one '
-                                     f'of {PHASES}.')
+                get_phase(phase)
                 if isinstance(iters, (list, tuple)):
                     if len(iters) != num_rounds:
                         raise ValueError(
@@ -100,8 +101,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
                             f'{num_rounds} rounds; give one per round.')
                     iters = iters[round_idx]
                 if iters > 0:
-                    spans.append(PhaseSpan(round_idx, phase, begin,
-                                           begin + int(iters)))
+                    spans.append(
+                        PhaseSpan(round_idx, phase, begin, begin + int(iters)))
                     begin += int(iters)
         if begin == 0:
             raise ValueError('AlternatingTrainLoop: all phases have 0 iters.')
@@ -109,7 +110,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
 
     def span_at(self, iteration: int) -> PhaseSpan:
         """The phase span that contains global ``iteration``."""
-        return self.spans[bisect.bisect_right(self._span_begins, iteration) - 1]
+        return self.spans[bisect.bisect_right(self._span_begins, iteration) -
+                          1]
 
     @property
     def current_span(self) -> PhaseSpan:
@@ -123,7 +125,7 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         return super().run()
 
     def run_iter(self, data_batch: Sequence[dict]) -> None:
-        """Set the model's phase for this iteration, then train on the batch."""
+        """Set the model's phase for this iteration, then train on it."""
         span = self.span_at(self._iter)
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
@@ -132,9 +134,8 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
             print_log(
                 f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
                 f'phase, iterations {span.begin + 1}-{span.end} '
-                f'(resuming at {self._iter + 1})'
-                if self._iter != span.begin else
-                f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
+                f'(resuming at {self._iter + 1})' if self._iter != span.begin
+                else f'Round {span.round + 1}/{self.num_rounds}: {span.phase} '
                 f'phase, iterations {span.begin + 1}-{span.end}',
                 logger='current')
         self.runner.message_hub.update_info('train_round', span.round)

@@ -5,8 +5,9 @@ infrared-visible fusion tables (see each function) so that numbers are
 directly comparable. ``reference_numpy`` holds a slow numpy/scipy
 transcription of the same formulas, kept only to verify these functions.
 """
-from .conversion import RGB2GRAY_WEIGHTS, rgb_to_gray, to_uint8
-from .fusion_metrics import FUSION_METRICS, fusion_metrics
+from .conversion import RGB2GRAY_WEIGHTS, grey_sources, rgb_to_gray
+from .fusion_metrics import (FUSION_METRICS, fusion_metrics,
+                             fusion_metrics_table)
 from .information import entropy, mutual_information
 from .pixel_metrics import (average_gradient, correlation_coefficient, mse,
                             psnr, psnr_textbook, scd, spatial_frequency,
@@ -14,9 +15,9 @@ from .pixel_metrics import (average_gradient, correlation_coefficient, mse,
 from .structural_metrics import qabf, ssim, ssim_index, vif, vifp
 
 __all__ = [
-    'RGB2GRAY_WEIGHTS', 'rgb_to_gray', 'to_uint8', 'FUSION_METRICS',
-    'fusion_metrics', 'entropy', 'mutual_information', 'average_gradient',
-    'correlation_coefficient', 'mse', 'psnr', 'psnr_textbook', 'scd',
-    'spatial_frequency', 'standard_deviation', 'qabf', 'ssim', 'ssim_index',
-    'vif', 'vifp'
+    'RGB2GRAY_WEIGHTS', 'grey_sources', 'rgb_to_gray', 'FUSION_METRICS',
+    'fusion_metrics', 'fusion_metrics_table', 'entropy', 'mutual_information',
+    'average_gradient', 'correlation_coefficient', 'mse', 'psnr',
+    'psnr_textbook', 'scd', 'spatial_frequency', 'standard_deviation', 'qabf',
+    'ssim', 'ssim_index', 'vif', 'vifp'
 ]

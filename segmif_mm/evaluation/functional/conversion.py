@@ -15,35 +15,6 @@ from torch import Tensor
 RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
 
 
-def to_uint8(image: Tensor) -> Tensor:
-    """Quantise a float image in [0, 1] to uint8.
-
-    ``round(clip(x, 0, 1) * 255)`` with halves rounded up (MATLAB's
-    ``im2uint8``); computed in float64 so no value wraps around.
-
-    Args:
-        image (Tensor): Float image of any shape, nominally in [0, 1].
-
-    Returns:
-        Tensor: uint8 tensor of the same shape, values 0-255.
-
-    Raises:
-        TypeError: ``image`` is not a floating point tensor.
-        ValueError: ``image`` contains NaN or infinite values.
-    """
-    if not torch.is_floating_point(image):
-        raise TypeError(
-            f'to_uint8 expects a float image in [0, 1], got {image.dtype}. '
-            'An integer image is already quantised: use it directly '
-            '(uint8) instead of converting it.')
-    if not torch.isfinite(image).all():
-        raise ValueError(
-            'to_uint8 got NaN or infinite pixel values; the fused image is '
-            'invalid (check the model output / training for divergence).')
-    scaled = image.detach().to(torch.float64).clamp(0, 1) * 255
-    return torch.floor(scaled + 0.5).to(torch.uint8)
-
-
 def rgb_to_gray(image: Tensor) -> Tensor:
     """Convert a uint8 RGB image to grey exactly like MATLAB ``rgb2gray``.
 
@@ -75,6 +46,31 @@ def rgb_to_gray(image: Tensor) -> Tensor:
         RGB2GRAY_WEIGHTS, dtype=torch.float64, device=image.device)
     grey = torch.einsum('...chw,c->...hw', image.to(torch.float64), weights)
     return torch.floor(grey + 0.5).clamp_(0, 255).to(torch.uint8)
+
+
+def grey_sources(inputs: Tensor) -> Tuple[Tensor, Tensor]:
+    """The infrared and grey visible image of one packed RGB-T input.
+
+    Args:
+        inputs (Tensor): uint8 ``[4, H, W]`` (R, G, B, IR), as
+            ``ConcatInfrared`` + ``PackSegInputs`` give it.
+
+    Returns:
+        tuple[Tensor, Tensor]: uint8 ``[H, W]`` infrared (A) and visible
+        (B, grey by MATLAB's ``rgb2gray``) images.
+
+    Raises:
+        ValueError: Not a uint8 ``[4, H, W]`` tensor.
+    """
+    if not isinstance(inputs, Tensor) or inputs.dtype != torch.uint8 or \
+            inputs.dim() != 3 or inputs.shape[0] != 4:
+        description = (f'{inputs.dtype} {tuple(inputs.shape)}' if isinstance(
+            inputs, Tensor) else type(inputs).__name__)
+        raise ValueError(
+            'The fusion metrics read the source images from the batch: '
+            'uint8 [4, H, W] (R, G, B, IR) as ConcatInfrared and '
+            f'PackSegInputs make them, got {description}.')
+    return inputs[3], rgb_to_gray(inputs[:3])
 
 
 def check_grey_images(min_size: int = 1,
@@ -122,9 +118,8 @@ def check_grey_images(min_size: int = 1,
                 f'{tuple(image.shape)}; fused and source images must be '
                 'registered and of equal size.')
         if image.device != device:
-            raise ValueError(
-                f'`{names[0]}` is on {device} but `{name}` is on '
-                f'{image.device}; move all images to one device.')
+            raise ValueError(f'`{names[0]}` is on {device} but `{name}` is on '
+                             f'{image.device}; move all images to one device.')
     if min(shape[-2:]) < min_size:
         raise ValueError(
             f'{metric} needs images of at least {min_size}x{min_size} '

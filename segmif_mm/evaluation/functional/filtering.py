@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from segmif_mm.models.losses.utils import gaussian_kernel1d
+from segmif_mm.utils import gaussian_kernel1d
 
 # Output rows per banded matrix product in ``filter_valid``: large enough
 # for efficient matrix products, small enough to keep the multiplications
@@ -99,8 +99,8 @@ def _correlate_rows(x: Tensor, kernel: Tensor, stride: int) -> Tensor:
     padded = num_blocks * step
     num_images = math.prod(batch)
     buffer = x.new_empty(num_images * padded * width + span * width)
-    images = buffer[:num_images * padded * width].view(
-        num_images, padded, width)
+    images = buffer[:num_images * padded * width].view(num_images, padded,
+                                                       width)
     images[:, :height].copy_(x.reshape(num_images, height, width))
     images[:, height:].zero_()
     buffer[num_images * padded * width:].zero_()
@@ -207,8 +207,9 @@ def filter_valid_unordered(x: Tensor, kernel: Tensor) -> Tuple[Tensor, Tensor]:
     # lets the first pass read the input without copying it.
     block = min(_BLOCK, out_h)
     if height % block:
-        block = next((b for b in range(block, _BLOCK // 2 - 1, -1)
-                      if height % b == 0), block)
+        block = next(
+            (b for b in range(block, _BLOCK // 2 - 1, -1) if height % b == 0),
+            block)
     num_blocks = math.ceil(height / block)
     # Second pass over each transposed (W x block) slab, in the same way;
     # slabs padded to a multiple of `block_w` rows, plus a zero tail.
@@ -231,14 +232,16 @@ def filter_valid_unordered(x: Tensor, kernel: Tensor) -> Tuple[Tensor, Tensor]:
         (num_images * num_blocks * num_blocks_w, span_w, block),
         (block_w * block, block, 1))
     band_w = _toeplitz_block(kernel, block_w, 1)
-    out = torch.bmm(band_w.expand(windows_w.shape[0], block_w, span_w),
-                    windows_w)
+    out = torch.bmm(
+        band_w.expand(windows_w.shape[0], block_w, span_w), windows_w)
     # Output (image, j, i, c, r) is pixel (j * block + r, i * block_w + c).
     device = x.device
-    row = (torch.arange(num_blocks, device=device).view(-1, 1, 1, 1) * block
-           + torch.arange(block, device=device))
-    col = (torch.arange(num_blocks_w, device=device).view(1, -1, 1, 1) *
-           block_w + torch.arange(block_w, device=device).view(1, 1, -1, 1))
+    row = (
+        torch.arange(num_blocks, device=device).view(-1, 1, 1, 1) * block +
+        torch.arange(block, device=device))
+    col = (
+        torch.arange(num_blocks_w, device=device).view(1, -1, 1, 1) * block_w +
+        torch.arange(block_w, device=device).view(1, 1, -1, 1))
     valid = ((row < out_h) & (col < out_w)).flatten()
     return out.view(*batch, -1), valid
 
@@ -266,12 +269,12 @@ def _gradient_1d(x: Tensor, dim: int) -> Tensor:
     if length < 2:
         return grad
     grad.narrow(dim, 0, 1).copy_(x.narrow(dim, 1, 1) - x.narrow(dim, 0, 1))
-    grad.narrow(dim, length - 1, 1).copy_(
-        x.narrow(dim, length - 1, 1) - x.narrow(dim, length - 2, 1))
+    grad.narrow(
+        dim, length - 1,
+        1).copy_(x.narrow(dim, length - 1, 1) - x.narrow(dim, length - 2, 1))
     if length > 2:
         grad.narrow(dim, 1, length - 2).copy_(
-            (x.narrow(dim, 2, length - 2) - x.narrow(dim, 0, length - 2)) /
-            2)
+            (x.narrow(dim, 2, length - 2) - x.narrow(dim, 0, length - 2)) / 2)
     return grad
 
 

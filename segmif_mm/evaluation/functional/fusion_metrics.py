@@ -2,18 +2,18 @@
 from typing import Dict, Union
 
 import torch
+from prettytable import PrettyTable
 from torch import Tensor
 
 from .conversion import check_grey_images
 from .filtering import sobel_conv2_same
-from .information import (entropy_from_counts, grey_histogram,
-                          joint_histogram, mutual_information_from_histograms)
+from .information import (entropy_from_counts, grey_histogram, joint_histogram,
+                          mutual_information_from_histograms)
 from .pixel_metrics import (average_gradient_float, correlation_from_moments,
                             image_moments, mse_from_moments, psnr_from_mse,
                             scd_from_moments, spatial_frequency_float)
-from .structural_metrics import (VIF_MIN_SIZE, moment_stack,
-                                 qabf_against_last, ssim_against_last,
-                                 vif_against_last)
+from .structural_metrics import (VIF_MIN_SIZE, moment_stack, qabf_against_last,
+                                 ssim_against_last, vif_against_last)
 
 #: Metric names returned by :func:`fusion_metrics`, in table order, with
 #: their units. Higher is better for all but MSE.
@@ -34,12 +34,32 @@ FUSION_METRICS = {
 }
 
 
-def fusion_metrics(fused: Tensor,
-                   ir: Tensor,
-                   vis: Tensor,
-                   mi_joint_quirk: bool = True,
-                   qabf_exponent: float = 1.0
-                   ) -> Dict[str, Union[float, Tensor]]:
+def fusion_metrics_table(means: Dict[str, float],
+                         num_images: int) -> PrettyTable:
+    """Table of the mean of each metric of :data:`FUSION_METRICS`.
+
+    Args:
+        means (dict[str, float]): Mean value per metric name.
+        num_images (int): Images the means are over.
+
+    Returns:
+        PrettyTable: One row per metric with its unit.
+    """
+    table = PrettyTable(field_names=['Metric', 'Mean', 'Unit'])
+    table.title = (f'Fusion quality, mean of {num_images} images '
+                   '(MATLAB-suite conventions)')
+    table.align['Metric'] = table.align['Unit'] = 'l'
+    for name, unit in FUSION_METRICS.items():
+        table.add_row([name, f'{means[name]:.4f}', unit])
+    return table
+
+
+def fusion_metrics(
+        fused: Tensor,
+        ir: Tensor,
+        vis: Tensor,
+        mi_joint_quirk: bool = True,
+        qabf_exponent: float = 1.0) -> Dict[str, Union[float, Tensor]]:
     """Compute every fusion-quality metric, sharing intermediate results.
 
     A is the infrared, B the visible and F the fused image, all uint8 grey
@@ -66,7 +86,10 @@ def fusion_metrics(fused: Tensor,
         float64 ``[B]`` tensors on the input device for batches.
     """
     (fused, ir, vis), unbatched = check_grey_images(
-        min_size=VIF_MIN_SIZE, metric='fusion_metrics', fused=fused, ir=ir,
+        min_size=VIF_MIN_SIZE,
+        metric='fusion_metrics',
+        fused=fused,
+        ir=ir,
         vis=vis)
     stack = torch.stack([ir, vis, fused], 1)
     num_pixels = fused.shape[-2] * fused.shape[-1]
@@ -84,20 +107,32 @@ def fusion_metrics(fused: Tensor,
     grad_x, grad_y = sobel_conv2_same(stack.to(torch.int32))
 
     values = {
-        'EN': entropy_from_counts(counts[:, 2]),
-        'SD': torch.sqrt(centred[:, 2, 2].to(torch.float64)) / num_pixels,
-        'SF': spatial_frequency_float(images[:, 2]),
-        'AG': average_gradient_float(images[:, 2]),
-        'MI': mi,
-        'SCD': scd_from_moments(centred, 0, 1, 2),
-        'VIF': vif_against_last(images, moments).sum(1),
-        'Qabf': qabf_against_last(grad_x, grad_y, qabf_exponent),
-        'SSIM': ssim_against_last(images, moments).sum(1),
+        'EN':
+        entropy_from_counts(counts[:, 2]),
+        'SD':
+        torch.sqrt(centred[:, 2, 2].to(torch.float64)) / num_pixels,
+        'SF':
+        spatial_frequency_float(images[:, 2]),
+        'AG':
+        average_gradient_float(images[:, 2]),
+        'MI':
+        mi,
+        'SCD':
+        scd_from_moments(centred, 0, 1, 2),
+        'VIF':
+        vif_against_last(images, moments).sum(1),
+        'Qabf':
+        qabf_against_last(grad_x, grad_y, qabf_exponent),
+        'SSIM':
+        ssim_against_last(images, moments).sum(1),
         'CC': (correlation_from_moments(centred, 0, 2) +
                correlation_from_moments(centred, 1, 2)) / 2,
-        'MSE': mse_value,
-        'PSNR': psnr_from_mse(mse_value, 255.0),
-        'PSNR_textbook': psnr_from_mse(mse_value, 1.0),
+        'MSE':
+        mse_value,
+        'PSNR':
+        psnr_from_mse(mse_value, 255.0),
+        'PSNR_textbook':
+        psnr_from_mse(mse_value, 1.0),
     }
     if unbatched:
         return {name: value.item() for name, value in values.items()}

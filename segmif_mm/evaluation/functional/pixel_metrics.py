@@ -158,7 +158,8 @@ def average_gradient(fused: Tensor) -> Union[float, Tensor]:
     """
     (fused, ), unbatched = check_grey_images(
         min_size=2, metric='AG', fused=fused)
-    return metric_output(average_gradient_float(fused.to(torch.float64)), unbatched)
+    return metric_output(
+        average_gradient_float(fused.to(torch.float64)), unbatched)
 
 
 def correlation_coefficient(fused: Tensor, ir: Tensor,

@@ -99,8 +99,7 @@ def ssim_against_last(images: Tensor,
     kernel = gaussian_kernel_1d(
         SSIM_WINDOW_SIZE, SSIM_SIGMA, device=images.device)
     filtered, valid = filter_valid_unordered(moments, kernel)
-    mu_s, mu_t, var_s, var_t, cov = local_statistics(
-        filtered, images.shape[1])
+    mu_s, mu_t, var_s, var_t, cov = local_statistics(filtered, images.shape[1])
     c1, c2 = (0.01 * 255)**2, (0.03 * 255)**2
     # ((2 mu_s mu_t + C1) (2 cov + C2)) /
     # ((mu_s^2 + mu_t^2 + C1) (var_s + var_t + C2)), built in place.
@@ -209,8 +208,8 @@ def qabf_against_last(grad_x: Tensor,
     # gF / gS or gS / gF, whichever is <= 1; the suite takes gF if equal.
     relative = torch.minimum(strength_s, strength_f).div_(
         torch.maximum(strength_s, strength_f))
-    relative = torch.where(squared[:, :-1] == squared[:, -1:], strength_f,
-                           relative, out=relative)
+    relative = torch.where(
+        squared[:, :-1] == squared[:, -1:], strength_f, relative, out=relative)
     # Qg = Tg / (1 + exp(kg (G - Dg))), Qa = Ta / (1 + exp(ka (A - Da)))
     # with A = 1 - |aS - aF| / (pi / 2), i.e. ka (A - Da) =
     # -22 (0.2 - |aS - aF| * 2 / pi).
@@ -240,7 +239,8 @@ def ssim_index(x: Tensor, y: Tensor) -> Union[float, Tensor]:
     """
     (x, y), unbatched = check_grey_images(
         min_size=SSIM_WINDOW_SIZE, metric='SSIM', x=x, y=y)
-    return metric_output(ssim_against_last(_float_stack(x, y))[:, 0], unbatched)
+    return metric_output(
+        ssim_against_last(_float_stack(x, y))[:, 0], unbatched)
 
 
 def ssim(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
@@ -256,8 +256,7 @@ def ssim(fused: Tensor, ir: Tensor, vis: Tensor) -> Union[float, Tensor]:
         ``[B]`` for batches.
     """
     (fused, ir, vis), unbatched = check_grey_images(
-        min_size=SSIM_WINDOW_SIZE, metric='SSIM', fused=fused, ir=ir,
-        vis=vis)
+        min_size=SSIM_WINDOW_SIZE, metric='SSIM', fused=fused, ir=ir, vis=vis)
     value = ssim_against_last(_float_stack(ir, vis, fused))
     return metric_output(value.sum(1), unbatched)
 
@@ -325,4 +324,5 @@ def qabf(fused: Tensor,
         metric='Qabf', fused=fused, ir=ir, vis=vis)
     grad_x, grad_y = sobel_conv2_same(
         torch.stack([ir, vis, fused], 1).to(torch.int32))
-    return metric_output(qabf_against_last(grad_x, grad_y, exponent), unbatched)
+    return metric_output(
+        qabf_against_last(grad_x, grad_y, exponent), unbatched)

@@ -5,9 +5,10 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.logging import MMLogger, print_log
+from prettytable import PrettyTable
+
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
-from prettytable import PrettyTable
 
 
 @METRICS.register_module()
@@ -87,8 +88,7 @@ class MultiProtocolIoUMetric(IoUMetric):
         self._dataset_meta = dataset_meta
         self._kept_classes(dataset_meta['classes'])
 
-    def _kept_classes(self,
-                      classes: Sequence[str]) -> Dict[str, torch.Tensor]:
+    def _kept_classes(self, classes: Sequence[str]) -> Dict[str, torch.Tensor]:
         """Boolean mask ``[num_classes]`` of the kept classes per protocol.
 
         Raises:
@@ -130,9 +130,8 @@ class MultiProtocolIoUMetric(IoUMetric):
                                                self.nan_to_num, self.beta)
         per_class.pop('aAcc')
         metrics: Dict[str, float] = OrderedDict()
-        summary = PrettyTable(
-            field_names=['Protocol', 'Excluded', 'aAcc'] +
-            [f'm{key}' for key in per_class])
+        summary = PrettyTable(field_names=['Protocol', 'Excluded', 'aAcc'] +
+                              [f'm{key}' for key in per_class])
         summary.title = 'Segmentation, mean over the kept classes of each ' \
             'protocol (%)'
         masks = self._kept_classes(class_names)
@@ -140,8 +139,10 @@ class MultiProtocolIoUMetric(IoUMetric):
             kept = self.total_area_to_metrics(
                 *[total[keep] for total in totals], self.metrics,
                 self.nan_to_num, self.beta)
-            row = [name, ', '.join(self.protocols[name]) or '-',
-                   _percent(kept.pop('aAcc'))]
+            row = [
+                name, ', '.join(self.protocols[name]) or '-',
+                _percent(kept.pop('aAcc'))
+            ]
             metrics[f'{name}/aAcc'] = row[-1]
             for key, values in kept.items():
                 row.append(_percent(np.nanmean(values)))
@@ -149,11 +150,12 @@ class MultiProtocolIoUMetric(IoUMetric):
                 if self.per_class_keys:
                     names = [c for c, k in zip(class_names, keep) if k]
                     for class_name, value in zip(names, values):
-                        metrics[f'{name}/{key}.{class_name}'] = _percent(
-                            value)
+                        metrics[f'{name}/{key}.{class_name}'] = _percent(value)
             summary.add_row(row)
-        print_log('\n' + self._class_table(class_names, per_class,
-                                           masks).get_string(), logger)
+        print_log(
+            '\n' +
+            self._class_table(class_names, per_class, masks).get_string(),
+            logger)
         print_log('\n' + summary.get_string(), logger)
         return metrics
 

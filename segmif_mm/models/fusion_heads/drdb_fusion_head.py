@@ -8,8 +8,8 @@ from torch import Tensor, nn
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from ..utils import cpu_tiling_pays
-from .drdb import DRDB, apply_in_stripes, conv_halo, fast_inference
+from ..utils import cpu_inference_fast_path, striped_conv
+from .drdb import DRDB
 
 
 @MODELS.register_module()
@@ -37,10 +37,11 @@ class DRDBFusionHead(BaseModule):
     scale has no projection; ``guidance_scales`` lists the scales in use, so
     the segmentor computes only the guidance that is needed.
 
-    In inference (eval mode, autograd off) the stems and the decoder run in
-    horizontal stripes on CPU (:func:`~.drdb.apply_in_stripes`) and the DRDBs
-    use their preallocated-buffer path: the same computation, equal up to
-    float rounding, with much less memory traffic at full resolution.
+    In CPU inference the stems and the decoder run in horizontal stripes
+    and the DRDBs use a preallocated buffer
+    (:mod:`segmif_mm.models.utils.cpu_fast_paths`): the same computation,
+    equal up to float rounding, with much less memory traffic at full
+    resolution.
 
     Args:
         guidance_channels (Sequence[int]): Channels of the two guidance maps,
@@ -189,7 +190,7 @@ class DRDBFusionHead(BaseModule):
         return self.decode(f_vis, f_ir)
 
     def stem(self, layer: nn.Module, img: Tensor) -> Tensor:
-        """Apply a stem convolution, in stripes during CPU inference.
+        """Apply a stem convolution (in stripes in CPU inference).
 
         Args:
             layer (nn.Module): ``vis_stem`` or ``ir_stem``.
@@ -198,17 +199,12 @@ class DRDBFusionHead(BaseModule):
         Returns:
             Tensor: ``[B, C, H, W]``.
         """
-        if not (fast_inference(self) and cpu_tiling_pays(img)):
-            return layer(img)
-        out = img.new_empty(img.shape[0], self.channels, *img.shape[2:])
-        return apply_in_stripes(
-            lambda start, end: layer(img[:, :, start:end]),
-            out,
-            halo=conv_halo(layer),
-            row_bytes=out[:, :, :1].numel() * out.element_size())
+        if cpu_inference_fast_path(self, img):
+            return striped_conv(layer, [img], self.channels)
+        return layer(img)
 
     def decode(self, f_vis: Tensor, f_ir: Tensor) -> Tensor:
-        """Decode the fused luminance, in stripes during CPU inference.
+        """Decode the fused luminance (in stripes in CPU inference).
 
         Args:
             f_vis (Tensor): Visible features ``[B, C, H, W]``.
@@ -217,13 +213,6 @@ class DRDBFusionHead(BaseModule):
         Returns:
             Tensor: Fused luminance ``[B, 1, H, W]`` in [0, 1].
         """
-        if not (fast_inference(self) and cpu_tiling_pays(f_vis)):
-            return self.decoder(torch.cat([f_vis, f_ir], dim=1))
-        out = f_vis.new_empty(f_vis.shape[0], 1, *f_vis.shape[2:])
-        return apply_in_stripes(
-            lambda start, end: self.decoder(
-                torch.cat([f_vis[:, :, start:end], f_ir[:, :, start:end]],
-                          dim=1)),
-            out,
-            halo=conv_halo(self.decoder),
-            row_bytes=2 * f_vis[:, :, :1].numel() * f_vis.element_size())
+        if cpu_inference_fast_path(self, f_vis):
+            return striped_conv(self.decoder, [f_vis, f_ir], 1)
+        return self.decoder(torch.cat([f_vis, f_ir], dim=1))

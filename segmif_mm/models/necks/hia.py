@@ -1,5 +1,5 @@
 import math
-from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
-from ..utils import cpu_tiling_pays, unpack_interaction_inputs
+from ..utils import cpu_fast_path, hia_tiled, unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
 CONTEXT_SCALES = ('mean', 'sum', 'cosine')
@@ -89,15 +89,16 @@ class HierarchicalInteractiveAttention(BaseModule):
     ``context_scale`` and ``context_axis`` choose them (rows of :math:`K^T V`
     are key channels, columns value channels):
 
-    * ``'mean'``: :math:`\tau K^T V / N`. Independent of the image size,
-      but nearly uniform at initialisation (entries 0.115-0.134 for d = 8).
-    * ``'sum'``: :math:`\tau d^{-1/2} K^T V`, as CMX and the authors' code.
+    * ``'mean'`` (as written above): :math:`\\tau K^T V / N`. Independent of
+      the image size, but nearly uniform at initialisation (entries
+      0.115-0.134 for d = 8).
+    * ``'sum'``: :math:`\\tau d^{-1/2} K^T V`, as CMX and the authors' code.
       Not uniform at initialisation, but the logits grow with N, so a model
       trained on crops sees sharper contexts on larger test images.
-    * ``'cosine'``: :math:`\tau \hat K^T \hat V` with every key and value
-      channel scaled to unit norm over the N tokens: entries are cosines in
-      [-1, 1], independent of the image size and of the feature scale;
-      ``temperature_init`` sets the sharpness at initialisation.
+    * ``'cosine'``: :math:`\\tau \\hat K^T \\hat V` with every key and
+      value channel scaled to unit norm over the N tokens: entries are
+      cosines in [-1, 1], independent of the image size and of the feature
+      scale; ``temperature_init`` sets the sharpness at initialisation.
 
     ``context_axis='value'`` normalises each row (every key channel
     distributes over the value channels), ``'key'`` each column (every
@@ -111,14 +112,11 @@ class HierarchicalInteractiveAttention(BaseModule):
     :math:`F_x^m` alone, the segmentation features are not used
     (``uses_semantic_features`` is False) and ``f_seg`` may be None.
 
-    On CPU the pixels are processed in tiles of ``chunk_size`` tokens, in two
-    passes: the first sums the contexts' :math:`K^T V` over all tiles, the
-    second computes the outputs tile by tile. Intermediate tensors thus stay
-    tile-sized (cache-resident) instead of full-image ``[B, N, 2C]``
-    buffers, at the cost of computing the channel embeddings in both
-    passes; elsewhere the image is one tile, embedded once. This is exact up
-    to float rounding (the sums over the tiles are accumulated in float32)
-    and keeps autograd intact.
+    :meth:`forward` computes this on the whole image; on CPU it runs the
+    tiled evaluator :func:`~segmif_mm.models.utils.hia_tiled` instead, which
+    sums the contexts over tiles of pixels and computes the outputs tile by
+    tile (equal up to float rounding, with tile-sized intermediates; see
+    :mod:`segmif_mm.models.utils.cpu_fast_paths`).
 
     Args:
         channels (int): Channels C of all three inputs. Defaults to 64.
@@ -140,8 +138,6 @@ class HierarchicalInteractiveAttention(BaseModule):
         context_axis (str): Softmax axis of the contexts, ``'value'`` or
             ``'key'``. Defaults to 'value'.
         temperature_init (float): Initial τ. Defaults to 1.0.
-        chunk_size (int): Tokens (pixels) per tile on CPU (elsewhere the
-            image is one tile). Defaults to 4096.
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to None.
 
@@ -163,16 +159,12 @@ class HierarchicalInteractiveAttention(BaseModule):
                  context_scale: str = 'mean',
                  context_axis: str = 'value',
                  temperature_init: float = 1.0,
-                 chunk_size: int = 4096,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if channels % num_heads != 0:
             raise ValueError(f'HierarchicalInteractiveAttention: channels '
                              f'({channels}) must be divisible by num_heads '
                              f'({num_heads}).')
-        if chunk_size < 1:
-            raise ValueError(f'HierarchicalInteractiveAttention: chunk_size '
-                             f'must be >= 1, got {chunk_size}.')
         if context_scale not in CONTEXT_SCALES or \
                 context_axis not in CONTEXT_AXES:
             raise ValueError(
@@ -186,7 +178,6 @@ class HierarchicalInteractiveAttention(BaseModule):
         self.num_heads = num_heads
         self.use_soam = use_soam
         self.use_moam = use_moam
-        self.chunk_size = chunk_size
         num_modalities = len(MODALITIES)
 
         def per_modality(make) -> nn.ModuleDict:
@@ -239,14 +230,57 @@ class HierarchicalInteractiveAttention(BaseModule):
             embedded['seg'] = self.semantic_embed(tokens['seg'])
         return embedded
 
-    def contexts(self, embedded_tiles: Iterable[Dict[str, Tensor]],
-                 num_tokens: int) -> Dict[str, Tensor]:
-        """First pass: the attention contexts :math:`G` of the whole image.
+    def context_logits(self, embedded: Dict[str, Tensor],
+                       num_tokens: int) -> Dict[str, Tensor]:
+        """The context logits of the attentions in use, per ``context_scale``.
+
+        :math:`K^T V / N` (``'mean'`` and ``'cosine'``) or
+        :math:`d^{-1/2} K^T V` (``'sum'``); for ``'cosine'`` also the mean
+        squares of the key and value channels under ``<name>/sq``
+        (``[B, 2C]``), which :meth:`contexts_from_logits` turns into the
+        norms. Sums over pixels, so for a tile of the image (with the whole
+        image's ``num_tokens``) this is the tile's share, and the shares of
+        all tiles add up to the whole image's logits.
 
         Args:
-            embedded_tiles (Iterable[dict[str, Tensor]]): :meth:`embed` of
-                every tile.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
+                a tile), ``[B, n, C]`` each.
             num_tokens (int): Pixels N of the whole image.
+
+        Returns:
+            dict[str, Tensor]: ``soam_<x>`` (from :math:`F_x^m`, SoAM) and
+            ``moam`` (from :math:`F_{seg}^s`, MoAM) for the attentions in
+            use, ``[B, heads, d, d]`` float32.
+        """
+        key_values = {}
+        if self.use_soam:
+            for x in MODALITIES:
+                key_values[f'soam_{x}'] = self.soam_key_values[x](
+                    embedded[x])
+        if self.use_moam:
+            key_values['moam'] = self.moam_key_value(embedded['seg'])
+        logits = {}
+        head_dim = self.channels // self.num_heads
+        for name, kv in key_values.items():
+            key, value = kv.chunk(2, dim=-1)
+            logits[name] = head_context(key, value, self.num_heads,
+                                        num_tokens)
+            if self.context_scale == 'sum':
+                logits[name] = logits[name] * (num_tokens * head_dim**-0.5)
+            elif self.context_scale == 'cosine':
+                logits[f'{name}/sq'] = kv.float().pow(2).sum(1) / num_tokens
+        return logits
+
+    def contexts_from_logits(self, logits: Dict[str,
+                                                Tensor]) -> Dict[str, Tensor]:
+        """The attention contexts :math:`G = softmax(\\tau\\, logits)`.
+
+        The softmax runs along ``context_axis``; the normalised entropy of
+        every context is kept in ``context_entropy``.
+
+        Args:
+            logits (dict[str, Tensor]): :meth:`context_logits` of the whole
+                image.
 
         Returns:
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
@@ -254,41 +288,22 @@ class HierarchicalInteractiveAttention(BaseModule):
             MoAM) for the attentions in use, each ``[B, heads, d, d]``
             float32, summing to 1 along ``context_axis``.
         """
-        sums, squares = {}, {}
-
-        def add(store: Dict[str, Tensor], name: str, share: Tensor) -> None:
-            store[name] = share if name not in store else store[name] + share
-
-        def accumulate(name: str, key_values: Tensor) -> None:
-            key, value = key_values.chunk(2, dim=-1)
-            add(sums, name,
-                head_context(key, value, self.num_heads, num_tokens))
-            if self.context_scale == 'cosine':
-                # mean squares of every key and value channel
-                add(squares, name,
-                    key_values.float().pow(2).sum(1) / num_tokens)
-
-        for embedded in embedded_tiles:
-            if self.use_soam:
-                for x in MODALITIES:
-                    accumulate(x, self.soam_key_values[x](embedded[x]))
-            if self.use_moam:
-                accumulate('seg', self.moam_key_value(embedded['seg']))
-        logits = {
-            name: self.context_logits(mean, squares.get(name), num_tokens)
-            for name, mean in sums.items()
-        }
+        if self.context_scale == 'cosine':
+            logits = {
+                name: self.cosine(value, logits[f'{name}/sq'])
+                for name, value in logits.items() if '/' not in name
+            }
         axis = -1 if self.context_axis == 'value' else -2
         contexts = {}
         for i, x in enumerate(MODALITIES):
             if self.use_soam:
                 contexts[f'soam_{x}'] = (
                     self.soam_temperature[i].view(1, -1, 1, 1) *
-                    logits[x]).softmax(axis)
+                    logits[f'soam_{x}']).softmax(axis)
             if self.use_moam:
                 contexts[f'moam_{x}'] = (
                     self.moam_temperature[i].view(1, -1, 1, 1) *
-                    logits['seg']).softmax(axis)
+                    logits['moam']).softmax(axis)
         with torch.no_grad():
             self.context_entropy = {
                 name: -(p * p.clamp(min=1e-12).log()).sum(axis).mean() /
@@ -297,71 +312,40 @@ class HierarchicalInteractiveAttention(BaseModule):
             }
         return contexts
 
-    def context_logits(self, mean: Tensor, squares: Optional[Tensor],
-                       num_tokens: int) -> Tensor:
-        """Context logits before the temperature, per ``context_scale``.
+    @staticmethod
+    def cosine(mean: Tensor, squares: Tensor) -> Tensor:
+        """Cosine logits from :math:`K^T V / N` and the channels' mean
+        squares.
 
         Args:
             mean (Tensor): :math:`K^T V / N` per head, ``[B, heads, d, d]``.
-            squares (Tensor, optional): Mean squares over the tokens of the
-                key and value channels, ``[B, 2C]`` (``'cosine'`` only).
-            num_tokens (int): Pixels N of the whole image.
+            squares (Tensor): Mean squares over the tokens of the key and
+                then the value channels, ``[B, 2C]``.
 
         Returns:
-            Tensor: ``[B, heads, d, d]`` float32.
+            Tensor: :math:`\\hat K^T \\hat V`, ``[B, heads, d, d]``, in
+            [-1, 1].
         """
-        if self.context_scale == 'mean':
-            return mean
-        head_dim = mean.shape[-1]
-        if self.context_scale == 'sum':
-            return mean * (num_tokens * head_dim**-0.5)
-        batch, heads = mean.shape[:2]
+        batch, heads, head_dim = mean.shape[:3]
         norms = squares.clamp(min=1e-12).sqrt().view(batch, 2, heads,
                                                      head_dim)
         return mean / (norms[:, 0, :, :, None] * norms[:, 1, :, None, :])
 
-    def tiles(self, streams: Dict[str, Tensor]) -> Iterator[Dict[str, Tensor]]:
-        """Tokens of consecutive tiles of ``chunk_size`` pixels, or of the
-        whole image as one tile where tiling does not pay
-        (:func:`cpu_tiling_pays`).
-
-        Args:
-            streams (dict[str, Tensor]): Features flattened to ``[B, C, N]``.
-
-        Yields:
-            dict[str, Tensor]: The same keys, tokens ``[B, n, C]`` of the
-            tile (``n <= chunk_size``).
-        """
-        if not cpu_tiling_pays(streams['ir']):
-            yield {x: f.transpose(1, 2) for x, f in streams.items()}
-            return
-        num_tokens = next(iter(streams.values())).shape[2]
-        for start in range(0, num_tokens, self.chunk_size):
-            yield {
-                x: f[:, :, start:start + self.chunk_size].transpose(
-                    1, 2).contiguous()
-                for x, f in streams.items()
-            }
-
-    def embedded_tiles(
-        self, streams: Dict[str, Tensor]
-    ) -> Iterator[Tuple[Dict[str, Tensor], Dict[str, Tensor]]]:
-        """``(tokens, embed(tokens))`` of each tile of :meth:`tiles`."""
-        for tokens in self.tiles(streams):
-            yield tokens, self.embed(tokens)
-
     def interact(self, embedded: Dict[str, Tensor],
                  contexts: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Second pass, one tile: the features each modality's MLP takes.
+        """The features each modality's MLP takes.
 
         Args:
-            embedded (dict[str, Tensor]): :meth:`embed` of the tile.
-            contexts (dict[str, Tensor]): Output of :meth:`contexts`.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
+                a tile).
+            contexts (dict[str, Tensor]): :meth:`contexts_from_logits` of
+                the whole image.
 
         Returns:
             dict[str, Tensor]: Per modality the concatenation of
-            :math:`S_x` and/or :math:`M_x` (``[B, n, C]`` or
-            ``[B, n, 2C]``), or :math:`F_x^m` when both attentions are off.
+            :math:`S_x = Q_s G_x` and/or :math:`M_x = Q_x G_s`
+            (``[B, n, C]`` or ``[B, n, 2C]``), or :math:`F_x^m` when both
+            attentions are off.
         """
         if not self.uses_semantic_features:
             return {x: embedded[x] for x in MODALITIES}
@@ -380,6 +364,22 @@ class HierarchicalInteractiveAttention(BaseModule):
                 else parts[0]
         return mixed
 
+    def outputs(self, tokens: Dict[str, Tensor],
+                mixed: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """:math:`f_x' = Norm(f_x + MLP_x(mixed_x))` per modality.
+
+        Args:
+            tokens (dict[str, Tensor]): Input tokens ``[B, n, C]``.
+            mixed (dict[str, Tensor]): :meth:`interact`'s output.
+
+        Returns:
+            dict[str, Tensor]: ``ir`` and ``vis`` tokens ``[B, n, C]``.
+        """
+        return {
+            x: self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
+            for x in MODALITIES
+        }
+
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         """Let the modality features interact with the semantic features.
 
@@ -396,26 +396,21 @@ class HierarchicalInteractiveAttention(BaseModule):
             owner=type(self).__name__,
             channels=self.channels,
             need_seg=self.uses_semantic_features)
+        if not self.uses_semantic_features:
+            f_seg = None
+        if cpu_fast_path(f_ir):
+            return hia_tiled(self, f_ir, f_vis, f_seg)
         batch, channels, height, width = f_ir.shape
-        streams = dict(ir=f_ir.flatten(2), vis=f_vis.flatten(2))
-        if self.uses_semantic_features:
-            streams['seg'] = f_seg.flatten(2)
-        if cpu_tiling_pays(f_ir):
-            # each pass embeds tile by tile: only tile-sized intermediates
-            first_pass = self.embedded_tiles(streams)
-            second_pass = self.embedded_tiles(streams)
-        else:
-            # one tile: embed it once for both passes
-            first_pass = second_pass = list(self.embedded_tiles(streams))
-        contexts = self.contexts(
-            (embedded for _, embedded in first_pass), height * width) \
+        features = dict(ir=f_ir, vis=f_vis, seg=f_seg)
+        tokens = {
+            name: f.flatten(2).transpose(1, 2)
+            for name, f in features.items() if f is not None
+        }
+        embedded = self.embed(tokens)
+        contexts = self.contexts_from_logits(
+            self.context_logits(embedded, height * width)) \
             if self.uses_semantic_features else {}
-        outs = {x: [] for x in MODALITIES}
-        for tokens, embedded in second_pass:
-            mixed = self.interact(embedded, contexts)
-            for x in MODALITIES:
-                out = self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
-                outs[x].append(out.transpose(1, 2))
+        outs = self.outputs(tokens, self.interact(embedded, contexts))
         return tuple(
-            torch.cat(outs[x], dim=2).reshape(batch, channels, height, width)
+            outs[x].transpose(1, 2).reshape(batch, channels, height, width)
             for x in MODALITIES)

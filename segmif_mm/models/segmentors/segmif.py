@@ -1,62 +1,25 @@
-import math
-from contextlib import ExitStack
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
-from mmengine.model import is_model_wrapper
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
-from ..utils import mit_stage_features, rgb_to_ycbcr, ycbcr_to_rgb
+from ..utils import (TASK_MODULES, crop_features, get_phase, min_input_size,
+                     mit_stage_features, pad_to_min_size, restore_to_original,
+                     rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
+from .task_phase_mixin import TaskPhaseMixin
+from .wrapped_head_mixin import WrappedHeadMixin
 
-PHASES = ('fusion', 'seg', 'joint')
-PHASE_OPTIM_WRAPPERS = dict(
-    fusion=('fusion', ), seg=('seg', ), joint=('fusion', 'seg'))
 GUIDANCE_SOURCES = ('visible', 'mean', 'fused')
 
 
-def restore_to_original(img: Tensor, img_meta: dict,
-                        align_corners: bool) -> Tensor:
-    """Undo padding and flip of one image and resize it to ``ori_shape``.
-
-    Args:
-        img (Tensor): Map of shape ``[1, C, H, W]`` at the model input size.
-        img_meta (dict): Meta information with ``ori_shape`` and optionally
-            ``padding_size``/``img_padding_size``, ``flip`` and
-            ``flip_direction`` (as written by mmseg's data pipeline).
-        align_corners (bool): ``align_corners`` of the bilinear resize.
-
-    Returns:
-        Tensor: Map of shape ``[C, *ori_shape]``.
-    """
-    height, width = img.shape[2:]
-    left, right, top, bottom = img_meta.get(
-        'img_padding_size', img_meta.get('padding_size', [0] * 4))
-    img = img[:, :, top:height - bottom, left:width - right]
-    if img_meta.get('flip', False):
-        direction = img_meta.get('flip_direction')
-        if direction not in ('horizontal', 'vertical'):
-            raise ValueError(f"Unknown flip_direction {direction!r} in the "
-                             "image meta; expected 'horizontal' or "
-                             "'vertical'.")
-        img = img.flip(dims=(3, ) if direction == 'horizontal' else (2, ))
-    return resize(
-        img,
-        size=img_meta['ori_shape'],
-        mode='bilinear',
-        align_corners=align_corners,
-        warning=False).squeeze(0)
-
-
 @MODELS.register_module()
-class SegMiF(EncoderDecoder):
+class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
     """SegMiF: joint infrared-visible image fusion and semantic segmentation.
 
     `Multi-interactive Feature Learning and a Full-time Multi-modality
@@ -64,20 +27,22 @@ class SegMiF(EncoderDecoder):
     <https://arxiv.org/abs/2308.02097>`_.
 
     Inputs are ``[B, 4, H, W]`` tensors (R, G, B, IR) in [0, 1]. The fusion
-    head fuses the visible luminance Y with the infrared image, guided by
-    MiT stage-1/2 features; the fused RGB (fused Y + visible Cb, Cr) is
-    normalised with ``backbone_mean``/``backbone_std`` and segmented by the
-    usual backbone + decode head. ``extract_feat``, ``encode_decode`` and the
-    whole/slide inference of :class:`EncoderDecoder` therefore take fused RGB
-    images in [0, 1]; fusion always runs on the whole image.
+    head fuses the visible luminance Y with the infrared image, guided by the
+    backbone's first-stage features (§3.1-3.2); the fused RGB (fused Y +
+    visible Cb, Cr) is normalised with ``backbone_mean``/``backbone_std`` and
+    segmented by the usual backbone + decode head. ``extract_feat``,
+    ``encode_decode`` and the whole/slide inference of
+    :class:`EncoderDecoder` therefore take fused RGB images in [0, 1];
+    fusion always runs on the whole image.
 
-    1. ``loss`` computes the losses of the active ``phase``:
+    1. ``loss`` computes the losses of the active ``phase`` (the phase map
+    is :data:`segmif_mm.models.utils.PHASES`):
 
     .. code:: text
 
-     loss(): fuse() -> extract_feat() -> _decode_head_forward_train() -> _auxiliary_head_forward_train (optional) -> fusion_loss() (fusion/joint)
+     loss(): fuse() -> [EncoderDecoder.loss() on the fused RGB] -> [fusion_loss()] -> weight_task_losses() (eq. 7)
      fuse(): rgb_to_ycbcr() -> extract_guidance() -> fusion_head() -> ycbcr_to_rgb()
-     extract_guidance(): [fusion_head() ('fused' source)] -> mit_stage_features()
+     extract_guidance(): [fusion_head() ('fused' source)] -> guidance_features()
 
     * ``'fusion'``: the fusion head is trained; backbone, neck and heads are
       frozen (``requires_grad=False``, eval mode) but stay in the graph, so
@@ -86,20 +51,22 @@ class SegMiF(EncoderDecoder):
     * ``'seg'``: the fused image is produced under ``no_grad`` by the current
       fusion head (frozen); only the segmentation losses, unweighted.
     * ``'joint'``: everything is trained on ``λ1·L_f + λ2·L_s``.
+    * ``'fusion_only'``: the fusion head is trained on ``L_f`` alone; the
+      segmentation network never runs and no labels are needed.
 
-    In ``'fusion'`` and ``'joint'`` the detached, unweighted task totals
+    With both tasks' losses the detached, unweighted task totals
     ``task_fusion`` and ``task_seg`` are returned too (for
-    ``DynamicTaskWeightHook``); λ comes from ``task_weights``.
+    ``DynamicTaskWeightHook``); λ comes from ``task_weights``. The optimizer
+    step is the optimizer wrapper's business
+    (:class:`~segmif_mm.engine.PhaseOptimWrapperDict` steps the phase's
+    tasks).
 
     2. ``predict`` returns ``pred_sem_seg``, ``seg_logits`` and
     ``pred_fused_img`` (``[3, H, W]`` in [0, 1]) at the original image size:
 
     .. code:: text
 
-     predict(): fuse() -> inference() -> postprocess_result()
-     inference(): whole_inference()/slide_inference() on the fused RGB
-     whole_inference()/slide_inference(): encode_decode()
-     encode_decode(): extract_feat() -> decode_head.predict()
+     predict(): fuse() -> EncoderDecoder.predict() on the fused RGB -> add_fused_images()
 
     3. ``_forward`` (``mode='tensor'``) returns ``(fused_rgb, seg_logits)``,
     both at the input size, without post-processing:
@@ -107,10 +74,6 @@ class SegMiF(EncoderDecoder):
     .. code:: text
 
      _forward(): fuse() -> extract_feat() -> decode_head() -> resize()
-
-    ``train_step`` takes an ``OptimWrapperDict`` with ``fusion`` and ``seg``
-    wrappers (only the active phase's are used) or a single ``OptimWrapper``
-    for the whole model.
 
     Args:
         backbone (ConfigType): Config of the segmentation backbone, an mmseg
@@ -135,6 +98,10 @@ class SegMiF(EncoderDecoder):
             ``(0.485, 0.456, 0.406)``.
         backbone_std (Sequence[float]): Per-channel RGB std, same units.
             Defaults to ``(0.229, 0.224, 0.225)``.
+        task_modules (dict, optional): Names of the submodules each task
+            trains; the phases freeze them and the optimizer constructor
+            builds one optimizer per task over them. Defaults to None
+            (:data:`segmif_mm.models.utils.TASK_MODULES`).
         neck (OptConfigType): Config of a neck after the backbone.
             Defaults to None.
         auxiliary_head (OptConfigType): Config of auxiliary head(s).
@@ -158,6 +125,7 @@ class SegMiF(EncoderDecoder):
                  guidance_grad: bool = False,
                  backbone_mean: Sequence[float] = (0.485, 0.456, 0.406),
                  backbone_std: Sequence[float] = (0.229, 0.224, 0.225),
+                 task_modules: Optional[Dict[str, Sequence[str]]] = None,
                  neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
@@ -198,197 +166,21 @@ class SegMiF(EncoderDecoder):
             'backbone_std',
             torch.tensor(backbone_std, dtype=torch.float32).view(1, 3, 1, 1),
             persistent=False)
-        self.backbone_min_size = self._min_input_size(self.backbone)
+        self.backbone_min_size = min_input_size(self.backbone)
+        self.task_modules = {
+            task: tuple(names)
+            for task, names in (task_modules or TASK_MODULES).items()
+        }
         self.task_weights = dict(fusion=1.0, seg=1.0)
         self.phase = 'joint'
 
-    @staticmethod
-    def _min_input_size(backbone: nn.Module) -> int:
-        """Smallest image side the backbone's attention layers accept.
-
-        Stage ``i`` of a MiT reduces its keys with a ``sr_ratios[i]`` strided
-        convolution, so its feature map (stride ``strides[0] * ...
-        * strides[i]``) must be at least ``sr_ratios[i]`` wide: 32 pixels
-        for every MiT variant.
-        """
-        strides = getattr(backbone, 'strides', ())
-        sr_ratios = getattr(backbone, 'sr_ratios', ())
-        return max((sr * math.prod(strides[:i + 1])
-                    for i, sr in enumerate(sr_ratios)),
-                   default=1)
-
-    # ----------------------------------------------------------- training
-    @property
-    def task_weights(self) -> Dict[str, float]:
-        """dict: λ per task, ``dict(fusion=λ1, seg=λ2)``."""
-        return self._task_weights
-
-    @task_weights.setter
-    def task_weights(self, weights: Dict[str, float]) -> None:
-        if set(weights) != {'fusion', 'seg'}:
-            raise ValueError('task_weights must be dict(fusion=λ1, seg=λ2), '
-                             f'got keys {sorted(weights)}.')
-        self._task_weights = {k: float(v) for k, v in weights.items()}
-
-    @property
-    def phase(self) -> str:
-        """str: Training phase, ``'fusion'``, ``'seg'`` or ``'joint'``.
-
-        Setting it freezes the modules the phase does not train
-        (``requires_grad=False`` and eval mode) and unfreezes the others;
-        the parameters are toggled only when the phase changes.
-        """
-        return self._phase
-
-    @phase.setter
-    def phase(self, phase: str) -> None:
-        if phase not in PHASES:
-            raise ValueError(f'phase must be one of {PHASES}, got {phase!r}.')
-        if phase == getattr(self, '_phase', None):
-            return
-        self._phase = phase
-        for module, trained in self._phase_modules():
-            module.requires_grad_(trained)
-        self.train(self.training)
-
-    def _phase_modules(self) -> List[Tuple[nn.Module, bool]]:
-        """Task modules with whether the current phase trains them."""
-        seg_trained = self._phase in ('seg', 'joint')
-        modules = [(self.fusion_head, self._phase in ('fusion', 'joint'))]
-        for name in ('backbone', 'neck', 'decode_head', 'auxiliary_head'):
-            module = getattr(self, name, None)
-            if module is not None:
-                modules.append((module, seg_trained))
-        return modules
-
-    def train(self, mode: bool = True) -> 'SegMiF':
-        """Set train/eval mode, keeping the frozen modules in eval mode."""
-        super().train(mode)
-        if mode:
-            for module, trained in self._phase_modules():
-                if not trained:
-                    module.eval()
-        return self
-
-    def active_optim_wrappers(
-        self, optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
-    ) -> List[OptimWrapper]:
-        """The optimizer wrappers that the current phase steps.
-
-        Args:
-            optim_wrapper (OptimWrapper | OptimWrapperDict): One wrapper for
-                the whole model, or ``fusion`` and ``seg`` wrappers.
-
-        Returns:
-            list[OptimWrapper]: ``[fusion]``, ``[seg]`` or both (joint); the
-            single wrapper when one is given.
-        """
-        if not isinstance(optim_wrapper, OptimWrapperDict):
-            return [optim_wrapper]
-        names = PHASE_OPTIM_WRAPPERS[self.phase]
-        missing = [name for name in names if name not in optim_wrapper]
-        if missing:
-            raise KeyError(
-                f'The {self.phase!r} phase needs the optimizer wrappers '
-                f'{list(names)}, but optim_wrapper has only '
-                f'{list(optim_wrapper.keys())}; configure `optim_wrapper` '
-                "with 'fusion' and 'seg' entries "
-                '(SegMiFOptimWrapperConstructor).')
-        return [optim_wrapper[name] for name in names]
-
-    @staticmethod
-    def update_params(loss: Tensor,
-                      optim_wrappers: List[OptimWrapper]) -> None:
-        """Back-propagate ``loss`` and step the given optimizer wrappers.
-
-        With one wrapper this is ``update_params``. With several (joint
-        phase with separate optimizers) every wrapper back-propagates the
-        loss into its own parameters only (``backward(inputs=...)``), with
-        its own loss scaling (AMP) and gradient accumulation, and all
-        backward passes finish before any parameter changes. This costs one
-        extra backward pass through the segmentation network; a single
-        wrapper for the whole model avoids it.
-
-        Args:
-            loss (Tensor): The total loss.
-            optim_wrappers (list[OptimWrapper]): Wrappers to update.
-        """
-        if len(optim_wrappers) == 1:
-            optim_wrappers[0].update_params(loss)
-            return
-        for i, wrapper in enumerate(optim_wrappers):
-            params = [
-                p for group in wrapper.param_groups for p in group['params']
-                if p.requires_grad
-            ]
-            wrapper.backward(
-                wrapper.scale_loss(loss),
-                retain_graph=i < len(optim_wrappers) - 1,
-                inputs=params)
-        for wrapper in optim_wrappers:
-            if wrapper.should_update():
-                wrapper.step()
-                wrapper.zero_grad()
-
-    def train_step(
-        self, data: Union[dict, tuple, list],
-        optim_wrapper: Union[OptimWrapper,
-                             OptimWrapperDict]) -> Dict[str, Tensor]:
-        """Forward, backward and update the active phase's optimizer(s).
-
-        Args:
-            data (dict | tuple | list): A batch from the dataloader.
-            optim_wrapper (OptimWrapper | OptimWrapperDict): One wrapper for
-                the whole model, or ``fusion`` and ``seg`` wrappers.
-
-        Returns:
-            dict[str, Tensor]: Log variables.
-        """
-        optim_wrappers = self.active_optim_wrappers(optim_wrapper)
-        with ExitStack() as stack:
-            for wrapper in optim_wrappers:
-                stack.enter_context(wrapper.optim_context(self))
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        parsed_loss, log_vars = self.parse_losses(losses)
-        self.update_params(parsed_loss, optim_wrappers)
-        return log_vars
-
     # ------------------------------------------------------------- fusion
-    @staticmethod
-    def split_inputs(inputs: Tensor) -> Tuple[Tensor, Tensor]:
-        """Split ``[B, 4, H, W]`` inputs into visible RGB and infrared.
-
-        Args:
-            inputs (Tensor): Images (R, G, B, IR) in [0, 1].
-
-        Returns:
-            tuple[Tensor, Tensor]: Visible ``[B, 3, H, W]`` and infrared
-            ``[B, 1, H, W]``.
-        """
-        if inputs.dim() != 4 or inputs.shape[1] != 4:
-            raise ValueError(
-                'SegMiF expects inputs of shape [B, 4, H, W] with channels '
-                f'(R, G, B, IR), got {tuple(inputs.shape)}. Use '
-                "ConcatInfrared in the pipeline and MultiModalDataPreProcessor"
-                ' as the data_preprocessor.')
-        if not (torch.jit.is_tracing() or torch.compiler.is_compiling()):
-            low, high = torch.aminmax(inputs.detach())
-            if low < 0 or high > 1:
-                raise ValueError(
-                    'SegMiF expects inputs in [0, 1], got values in '
-                    f'[{float(low):.3g}, {float(high):.3g}]. Do not normalise'
-                    ' with mean/std in the data_preprocessor (use '
-                    'MultiModalDataPreProcessor); SegMiF normalises the '
-                    "backbone's input itself (backbone_mean/backbone_std).")
-        return inputs[:, :3], inputs[:, 3:]
-
     def normalize(self, rgb: Tensor) -> Tensor:
-        """Normalise RGB images in [0, 1] for the backbone.
+        """The backbone's input: normalised RGB, padded to its minimum size.
 
-        Images smaller than ``backbone_min_size`` are padded at the bottom and
-        right with zeros (the mean colour after normalisation); see
-        :meth:`crop_features`.
+        Images smaller than ``backbone_min_size`` are padded at the bottom
+        and right with zeros (the mean colour after normalisation); the
+        features are cropped back by :func:`crop_features`.
 
         Args:
             rgb (Tensor): Images ``[B, 3, H, W]`` in [0, 1].
@@ -402,35 +194,8 @@ class SegMiF(EncoderDecoder):
                 'The backbone of SegMiF takes fused RGB images [B, 3, H, W] '
                 f'in [0, 1], got {tuple(rgb.shape)}. Call fuse() on the '
                 '4-channel inputs first.')
-        height, width = rgb.shape[2:]
-        pad_w = max(self.backbone_min_size - width, 0)
-        pad_h = max(self.backbone_min_size - height, 0)
-        return F.pad((rgb - self.backbone_mean) / self.backbone_std,
-                     (0, pad_w, 0, pad_h))
-
-    @staticmethod
-    def crop_features(feats: Sequence[Tensor], size: Sequence[int],
-                      padded_size: Sequence[int]) -> List[Tensor]:
-        """Crop the features of a padded image to the unpadded image.
-
-        Args:
-            feats (Sequence[Tensor]): Maps ``[B, C_i, h_i, w_i]`` computed
-                from a (bottom/right) padded image.
-            size (Sequence[int]): Image size ``(H, W)`` before padding.
-            padded_size (Sequence[int]): Padded size ``(H_p, W_p)``.
-
-        Returns:
-            list[Tensor]: Maps cropped to ``ceil(h_i H / H_p)`` by
-            ``ceil(w_i W / W_p)``.
-        """
-        if tuple(size) == tuple(padded_size):
-            return list(feats)
-        crops = []
-        for feat in feats:
-            height = math.ceil(feat.shape[-2] * size[0] / padded_size[0])
-            width = math.ceil(feat.shape[-1] * size[1] / padded_size[1])
-            crops.append(feat[..., :height, :width])
-        return crops
+        return pad_to_min_size((rgb - self.backbone_mean) / self.backbone_std,
+                               self.backbone_min_size)
 
     def guidance_features(
             self, rgb: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
@@ -450,14 +215,15 @@ class SegMiF(EncoderDecoder):
             return None, None
         img = self.normalize(rgb)
         num_stages = max(self.guidance_scales) + 1
-        feats = mit_stage_features(self.backbone, img, num_stages)
-        feats = self.crop_features(feats, rgb.shape[2:], img.shape[2:])
+        feats = crop_features(
+            mit_stage_features(self.backbone, img, num_stages), rgb.shape[2:],
+            img.shape[2:])
         return tuple(feats[i] if i in self.guidance_scales else None
                      for i in range(2))
 
     def extract_guidance(
-        self, vis_rgb: Tensor, ir: Tensor,
-        vis_ycbcr: Tuple[Tensor, Tensor, Tensor]
+        self, vis_rgb: Tensor, ir: Tensor, vis_ycbcr: Tuple[Tensor, Tensor,
+                                                            Tensor]
     ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
         """Guidance features from the image chosen by ``guidance_source``.
 
@@ -500,7 +266,7 @@ class SegMiF(EncoderDecoder):
             ``[B, 3, H, W]`` (fused Y with the visible Cb/Cr, clamped to
             [0, 1]), visible luminance and infrared ``[B, 1, H, W]``.
         """
-        vis_rgb, ir = self.split_inputs(inputs)
+        vis_rgb, ir = split_rgbt(inputs)
         vis_ycbcr = rgb_to_ycbcr(vis_rgb)
         vis_y, vis_cb, vis_cr = vis_ycbcr
         guidance = self.extract_guidance(vis_rgb, ir, vis_ycbcr)
@@ -508,6 +274,7 @@ class SegMiF(EncoderDecoder):
         fused_rgb = ycbcr_to_rgb(fused_y, vis_cb, vis_cr).clamp(0, 1)
         return fused_y, fused_rgb, vis_y, ir
 
+    # ------------------------------------------------------- segmentation
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         """Backbone (and neck) features of fused RGB images.
 
@@ -520,60 +287,9 @@ class SegMiF(EncoderDecoder):
             list[Tensor]: Multi-level features.
         """
         img = self.normalize(inputs)
-        feats = self.crop_features(
+        feats = crop_features(
             self.backbone(img), inputs.shape[2:], img.shape[2:])
         return self.neck(feats) if self.with_neck else feats
-
-    # --------------------------------------------------------------- heads
-    def _head_loss(self, head: nn.Module, feats: List[Tensor],
-                   data_samples: SampleList) -> dict:
-        """``head.loss``; through ``forward`` when the head is wrapped.
-
-        ``MMSeparateDistributedDataParallel`` wraps every submodule in DDP,
-        and DDP synchronises gradients only of computations run through its
-        ``forward``; a wrapped head therefore runs ``head(feats)`` followed
-        by ``loss_by_feat`` (what ``BaseDecodeHead.loss`` does).
-        """
-        if is_model_wrapper(head):
-            return head.module.loss_by_feat(head(feats), data_samples)
-        return head.loss(feats, data_samples, self.train_cfg)
-
-    def _decode_head_forward_train(self, inputs: List[Tensor],
-                                   data_samples: SampleList) -> dict:
-        """Decode head losses, prefixed ``decode.``."""
-        return add_prefix(
-            self._head_loss(self.decode_head, inputs, data_samples), 'decode')
-
-    def _auxiliary_head_forward_train(self, inputs: List[Tensor],
-                                      data_samples: SampleList) -> dict:
-        """Auxiliary head losses, prefixed ``aux.`` or ``aux_{i}.``."""
-        if isinstance(self.auxiliary_head, nn.ModuleList):
-            losses = dict()
-            for idx, aux_head in enumerate(self.auxiliary_head):
-                losses.update(
-                    add_prefix(
-                        self._head_loss(aux_head, inputs, data_samples),
-                        f'aux_{idx}'))
-            return losses
-        return add_prefix(
-            self._head_loss(self.auxiliary_head, inputs, data_samples), 'aux')
-
-    def encode_decode(self, inputs: Tensor,
-                      batch_img_metas: List[dict]) -> Tensor:
-        """Segment fused RGB images; logits at the input size.
-
-        Args:
-            inputs (Tensor): Fused RGB images ``[B, 3, H, W]`` in [0, 1].
-            batch_img_metas (list[dict]): Meta information of each image.
-
-        Returns:
-            Tensor: Logits ``[B, K, H, W]``.
-        """
-        feats = self.extract_feat(inputs)
-        if is_model_wrapper(self.decode_head):
-            return self.decode_head.module.predict_by_feat(
-                self.decode_head(feats), batch_img_metas)
-        return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
 
     # ---------------------------------------------------------------- loss
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
@@ -581,47 +297,72 @@ class SegMiF(EncoderDecoder):
 
         Args:
             inputs (Tensor): ``[B, 4, H, W]`` (R, G, B, IR) in [0, 1].
-            data_samples (list[:obj:`SegDataSample`]): Samples with
-                ``gt_sem_seg``.
+            data_samples (list[:obj:`SegDataSample`]): Samples, with
+                ``gt_sem_seg`` unless the phase is ``'fusion_only'``.
 
         Returns:
-            dict[str, Tensor]: ``fusion.loss_*`` (fusion/joint phases),
-            ``decode.*`` (and ``aux*.``), loss terms weighted by
-            ``task_weights`` except in the seg phase, plus (fusion/joint)
-            the detached, unweighted sums of the fusion terms
-            (``task_fusion``) and of the decode and auxiliary loss terms
-            (``task_seg``).
+            dict[str, Tensor]: ``fusion.loss_*`` and/or ``decode.*`` (and
+            ``aux*.``) of the tasks in the phase's ``losses``; see
+            :meth:`weight_task_losses` when both are present.
         """
-        if self.phase == 'seg':
-            with torch.no_grad():
-                fused_y, fused_rgb, vis_y, ir = self.fuse(inputs)
-        else:
+        phase = get_phase(self.phase)
+        with torch.set_grad_enabled('fusion' in phase.trains
+                                    and torch.is_grad_enabled()):
             fused_y, fused_rgb, vis_y, ir = self.fuse(inputs)
-        seg_losses = super().loss(fused_rgb, data_samples)
-        if self.phase == 'seg':
-            return seg_losses
+        task_losses = {}
+        if 'fusion' in phase.losses:
+            task_losses['fusion'] = add_prefix(
+                self.fusion_task_loss(fused_y, vis_y, ir), 'fusion')
+        if 'seg' in phase.losses:
+            task_losses['seg'] = super().loss(fused_rgb, data_samples)
+        if not phase.weighted:
+            return task_losses.popitem()[1]
+        return self.weight_task_losses(task_losses)
 
-        fusion_losses = self.fusion_loss(fused_y, vis_y, ir)
-        bad = [k for k in fusion_losses if not k.startswith('loss_')]
+    def fusion_task_loss(self, fused_y: Tensor, vis_y: Tensor,
+                         ir: Tensor) -> Dict[str, Tensor]:
+        """``L_f`` of the fused luminance, term by term (paper §3.3).
+
+        Args:
+            fused_y (Tensor): Fused luminance ``[B, 1, H, W]`` in [0, 1].
+            vis_y (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
+            ir (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+
+        Returns:
+            dict[str, Tensor]: The fusion loss's terms, keys ``loss_*``.
+        """
+        losses = self.fusion_loss(fused_y, vis_y, ir)
+        bad = [key for key in losses if not key.startswith('loss_')]
         if bad:
             raise KeyError(
                 f'{type(self.fusion_loss).__name__} returned the keys {bad}; '
                 'fusion loss keys must start with `loss_`.')
-        fusion_weight = self.task_weights['fusion']
-        seg_weight = self.task_weights['seg']
-        losses = {
-            key: fusion_weight * value
-            for key, value in add_prefix(fusion_losses, 'fusion').items()
-        }
-        losses.update({
-            key: seg_weight * value if 'loss' in key else value
-            for key, value in seg_losses.items()
-        })
-        losses['task_fusion'] = sum(
-            value.mean() for value in fusion_losses.values()).detach()
-        losses['task_seg'] = sum(value.mean()
-                                 for key, value in seg_losses.items()
-                                 if 'loss' in key).detach()
+        return losses
+
+    def weight_task_losses(self, task_losses: Dict[str, Dict[str,
+                                                             Tensor]]) -> dict:
+        """Paper eq. 7: ``λ1·L_f + λ2·L_s``, term by term.
+
+        Args:
+            task_losses (dict[str, dict[str, Tensor]]): Per task, its loss
+                dict (keys with ``loss`` are loss terms, others are logged).
+
+        Returns:
+            dict[str, Tensor]: Every loss term times its task's λ, the other
+            entries unchanged, plus ``task_<name>``: the detached,
+            unweighted sum of each task's loss terms.
+        """
+        losses = {}
+        for task, terms in task_losses.items():
+            weight = self.task_weights[task]
+            losses.update({
+                key: weight * value if 'loss' in key else value
+                for key, value in terms.items()
+            })
+        for task, terms in task_losses.items():
+            losses[f'task_{task}'] = sum(value.mean()
+                                         for key, value in terms.items()
+                                         if 'loss' in key).detach()
         return losses
 
     # ------------------------------------------------------------- predict
@@ -639,44 +380,31 @@ class SegMiF(EncoderDecoder):
             list[:obj:`SegDataSample`]: With ``pred_sem_seg``,
             ``seg_logits`` and ``pred_fused_img`` (``[3, H, W]`` in [0, 1]).
         """
-        if data_samples is not None:
-            batch_img_metas = [
-                data_sample.metainfo for data_sample in data_samples
-            ]
-        else:
-            batch_img_metas = [
-                dict(
-                    ori_shape=inputs.shape[2:],
-                    img_shape=inputs.shape[2:],
-                    pad_shape=inputs.shape[2:],
-                    padding_size=[0, 0, 0, 0])
-            ] * inputs.shape[0]
         _, fused_rgb, _, _ = self.fuse(inputs)
-        seg_logits = self.inference(fused_rgb, batch_img_metas)
-        return self.postprocess_result(seg_logits, fused_rgb, data_samples)
+        results = super().predict(fused_rgb, data_samples)
+        return self.add_fused_images(
+            fused_rgb, results, restore=data_samples is not None)
 
-    def postprocess_result(self,
-                           seg_logits: Tensor,
-                           fused_rgb: Tensor,
-                           data_samples: OptSampleList = None) -> SampleList:
-        """Convert the results to ``SegDataSample`` at the original size.
+    def add_fused_images(self, fused_rgb: Tensor, data_samples: SampleList,
+                         restore: bool) -> SampleList:
+        """Add ``pred_fused_img`` to each sample.
 
         Args:
-            seg_logits (Tensor): Logits ``[B, K, H, W]`` at the input size.
-            fused_rgb (Tensor): Fused images ``[B, 3, H, W]`` in [0, 1].
-            data_samples (list[:obj:`SegDataSample`], optional): Samples
-                with meta information. Defaults to None (no padding removal
-                or resizing).
+            fused_rgb (Tensor): Fused images ``[B, 3, H, W]`` in [0, 1] at
+                the input size.
+            data_samples (list[:obj:`SegDataSample`]): The samples.
+            restore (bool): Undo padding and flip and resize to
+                ``ori_shape`` (as ``postprocess_result`` does to the
+                logits); otherwise keep the input size.
 
         Returns:
-            list[:obj:`SegDataSample`]: With ``seg_logits``, ``pred_sem_seg``
-            and ``pred_fused_img`` (``PixelData``, ``[3, H, W]`` in [0, 1]).
+            list[:obj:`SegDataSample`]: The samples, with ``pred_fused_img``
+            (``PixelData``, ``[3, H, W]`` in [0, 1]).
         """
-        only_prediction = data_samples is None
-        data_samples = super().postprocess_result(seg_logits, data_samples)
         for i, data_sample in enumerate(data_samples):
-            fused = fused_rgb[i] if only_prediction else restore_to_original(
-                fused_rgb[i:i + 1], data_sample.metainfo, self.align_corners)
+            fused = restore_to_original(
+                fused_rgb[i:i + 1], data_sample.metainfo,
+                self.align_corners) if restore else fused_rgb[i]
             data_sample.set_data({'pred_fused_img': PixelData(data=fused)})
         return data_samples
 

@@ -1,11 +1,12 @@
-"""The inference-only paths of the fusion head against plain references.
+"""The CPU inference paths of the fusion head against plain references.
 
-In eval mode with autograd off, ``DRDB`` writes its dense features into one
-buffer, runs its layers in horizontal stripes and applies its 1x1 fusion as
-a matrix product, and ``DRDBFusionHead`` runs its stems and decoder in
+In CPU inference (eval mode, autograd off) ``DRDB`` runs ``drdb_inference``
+(dense features in one buffer, layers in horizontal stripes, 1x1 fusion as
+a matrix product) and ``DRDBFusionHead`` runs its stems and decoder in
 stripes. These tests compare them with straightforward implementations
-written here (concatenation, whole-image convolutions) and with the
-training path, forcing many stripes with a tiny stripe size.
+written here (concatenation, whole-image convolutions), with the training
+path and with the fast paths switched off, forcing many stripes with a tiny
+stripe size.
 """
 import pytest
 import torch
@@ -14,15 +15,17 @@ from torch import nn
 
 from mmseg.registry import MODELS
 from segmif_mm.models.fusion_heads import DRDB
-from segmif_mm.models.fusion_heads import drdb as drdb_module
-from segmif_mm.models.fusion_heads.drdb import (apply_in_stripes,
-                                                fast_inference)
+from segmif_mm.models.utils import (apply_in_stripes, cpu_fast_paths,
+                                    cpu_inference_fast_path,
+                                    use_cpu_fast_paths)
 
 
 @pytest.fixture
 def tiny_stripes(monkeypatch):
-    """Stripes of a few rows, so every image is cut many times."""
-    monkeypatch.setattr(drdb_module, 'STRIPE_BYTES', 1)
+    """Stripes of a few rows and HIA tiles of a few pixels, so every image
+    is cut many times."""
+    monkeypatch.setattr(cpu_fast_paths, 'STRIPE_BYTES', 1)
+    monkeypatch.setattr(cpu_fast_paths, 'HIA_TILE_TOKENS', 29)
 
 
 def reference_drdb(block: DRDB, x: torch.Tensor) -> torch.Tensor:
@@ -60,7 +63,7 @@ def test_drdb_inference_path_matches_reference(size, dilations,
     x = torch.randn(2, 8, *size, generator=torch.Generator().manual_seed(1))
     reference = reference_drdb(block, x)
     with torch.no_grad():
-        assert fast_inference(block)
+        assert cpu_inference_fast_path(block, x)
         fast = block(x)
     assert fast.shape == x.shape
     torch.testing.assert_close(fast, reference, rtol=0, atol=1e-5)
@@ -82,15 +85,20 @@ def test_drdb_training_path_matches_reference_and_has_gradients():
         torch.testing.assert_close(grads[name], param.grad, msg=name)
 
 
-def test_inference_path_only_in_eval_mode_without_autograd():
+def test_inference_path_only_in_cpu_eval_mode_without_autograd():
     block = DRDB(4, growth=2, dilations=(1, ))
-    assert not fast_inference(block)  # train mode
+    x = torch.zeros(1, 4, 3, 3)
+    assert not cpu_inference_fast_path(block, x)  # train mode
     block.eval()
-    assert not fast_inference(block)  # autograd on
+    assert not cpu_inference_fast_path(block, x)  # autograd on
     with torch.no_grad():
-        assert fast_inference(block)
+        assert cpu_inference_fast_path(block, x)
+        assert not cpu_inference_fast_path(block, x.to('meta'))
+        with use_cpu_fast_paths(False):
+            assert not cpu_inference_fast_path(block, x)
+        assert cpu_inference_fast_path(block, x)
     with torch.inference_mode():
-        assert fast_inference(block)
+        assert cpu_inference_fast_path(block, x)
 
 
 @pytest.mark.parametrize('height', [1, 2, 7, 30])
@@ -114,24 +122,9 @@ def test_apply_in_stripes_equals_whole_image(height):
             torch.testing.assert_close(out, whole, rtol=0, atol=1e-6)
 
 
-def test_apply_in_stripes_one_stripe_off_cpu():
-    calls = []
-
-    def fn(start, end):
-        calls.append((start, end))
-        return torch.empty(1, 2, end - start, 4, device='meta')
-
-    out = torch.empty(1, 2, 30, 4, device='meta')
-    assert apply_in_stripes(fn, out, halo=1, row_bytes=10**6,
-                            max_bytes=1) is out
-    assert calls == [(0, 30)]
-
-
-def build_head(chunk_size=None):
+def build_head():
     hia = dict(type='HierarchicalInteractiveAttention', channels=8,
                num_heads=2)
-    if chunk_size is not None:
-        hia['chunk_size'] = chunk_size
     return randomised(
         MODELS.build(
             dict(
@@ -152,11 +145,13 @@ def test_fusion_head_inference_matches_training_path(size, tiny_stripes):
                             generator=gen),
                 torch.randn(2, 10, -(-size[0] // 8), -(-size[1] // 8),
                             generator=gen))
-    head = build_head(chunk_size=29)
-    one_tile = build_head()
-    one_tile.load_state_dict(head.state_dict())
-    plain = one_tile(vis_y, ir, guidance)  # autograd on: plain path
+    head = build_head()
+    with use_cpu_fast_paths(False):
+        plain = head(vis_y, ir, guidance)  # autograd on: plain path
     assert plain.requires_grad
     with torch.inference_mode():
         fast = head(vis_y, ir, guidance)
+        with use_cpu_fast_paths(False):
+            plain_inference = head(vis_y, ir, guidance)
     torch.testing.assert_close(fast, plain.detach(), rtol=0, atol=1e-5)
+    torch.testing.assert_close(plain_inference, plain.detach())

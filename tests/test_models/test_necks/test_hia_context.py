@@ -5,12 +5,13 @@ import pytest
 import torch
 
 from mmseg.registry import MODELS
+from segmif_mm.models.utils import hia_tiled
 
 FORMS = [(scale, axis) for scale in ('mean', 'sum', 'cosine')
          for axis in ('value', 'key')]
 
 
-def build_hia(context_scale='mean', context_axis='value', chunk_size=4096,
+def build_hia(context_scale='mean', context_axis='value',
               temperature_init=1.0):
     torch.manual_seed(0)
     return MODELS.build(
@@ -20,8 +21,7 @@ def build_hia(context_scale='mean', context_axis='value', chunk_size=4096,
             num_heads=4,
             context_scale=context_scale,
             context_axis=context_axis,
-            temperature_init=temperature_init,
-            chunk_size=chunk_size))
+            temperature_init=temperature_init))
 
 
 def features(size=(6, 5), batch=2, seed=0):
@@ -62,11 +62,14 @@ def reference_context(hia, f_x, temperature, scale, axis):
 def test_contexts_match_definition(scale, axis):
     hia = build_hia(scale, axis, temperature_init=3.0)
     f_ir, f_vis, f_seg = features()
-    streams = dict(ir=f_ir.flatten(2), vis=f_vis.flatten(2),
-                   seg=f_seg.flatten(2))
+    tokens = {
+        name: f.flatten(2).transpose(1, 2)
+        for name, f in (('ir', f_ir), ('vis', f_vis), ('seg', f_seg))
+    }
     with torch.no_grad():
-        embedded = [e for _, e in hia.embedded_tiles(streams)]
-        contexts = hia.contexts(embedded, f_ir.shape[2] * f_ir.shape[3])
+        contexts = hia.contexts_from_logits(
+            hia.context_logits(hia.embed(tokens),
+                               f_ir.shape[2] * f_ir.shape[3]))
         expected = reference_context(hia, f_ir, hia.soam_temperature[0],
                                      scale, axis)
     torch.testing.assert_close(
@@ -98,13 +101,12 @@ def test_image_size_changes_only_sum_contexts(scale, same):
 
 @pytest.mark.parametrize('scale,axis', FORMS)
 def test_tiles_match_whole_image(scale, axis):
-    whole = build_hia(scale, axis, chunk_size=10**6)
-    tiled = build_hia(scale, axis, chunk_size=7)
+    hia = build_hia(scale, axis)
     feats = [f.requires_grad_() for f in features(size=(9, 13))]
-    expected = whole(feats)
+    expected = hia_tiled(hia, *feats, tile_tokens=10**6)
     grads_expected = torch.autograd.grad(
         sum(o.square().sum() for o in expected), feats)
-    outs = tiled(feats)
+    outs = hia_tiled(hia, *feats, tile_tokens=7)
     grads = torch.autograd.grad(sum(o.square().sum() for o in outs), feats)
     for out, ref in zip(outs, expected):
         torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)

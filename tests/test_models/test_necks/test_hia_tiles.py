@@ -1,13 +1,16 @@
-"""HIA computed in tiles of pixels equals HIA on the whole image."""
+"""HIA's tiled CPU evaluator equals its plain whole-image forward."""
 import pytest
 import torch
 
 from mmseg.registry import MODELS
+from segmif_mm.models.necks import hia as hia_module
+from segmif_mm.models.utils import (cpu_fast_paths, hia_tiled,
+                                    use_cpu_fast_paths)
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
 
 
-def build_hia(chunk_size, use_soam=True, use_moam=True):
+def build_hia(use_soam=True, use_moam=True):
     torch.manual_seed(0)
     hia = MODELS.build(
         dict(
@@ -15,8 +18,7 @@ def build_hia(chunk_size, use_soam=True, use_moam=True):
             channels=16,
             num_heads=4,
             use_soam=use_soam,
-            use_moam=use_moam,
-            chunk_size=chunk_size))
+            use_moam=use_moam))
     with torch.no_grad():
         for name in ('soam_temperature', 'moam_temperature'):
             if hasattr(hia, name):
@@ -32,18 +34,22 @@ def features(size=(9, 13), batch=2):
     ]
 
 
-@pytest.mark.parametrize('use_soam,use_moam', SWITCHES)
-@pytest.mark.parametrize('chunk_size', [1, 7, 50])
-def test_tiles_match_whole_image(use_soam, use_moam, chunk_size):
-    whole = build_hia(10**6, use_soam, use_moam)
-    tiled = build_hia(chunk_size, use_soam, use_moam)
-    feats = features()
-    expected = whole(feats)
-    grads_expected = torch.autograd.grad(
-        sum(o.square().sum() for o in expected), feats, allow_unused=True)
-    outs = tiled(feats)
+def output_and_grads(outs, feats):
     grads = torch.autograd.grad(
         sum(o.square().sum() for o in outs), feats, allow_unused=True)
+    return outs, grads
+
+
+@pytest.mark.parametrize('use_soam,use_moam', SWITCHES)
+@pytest.mark.parametrize('tile_tokens', [1, 7, 50, 10**6])
+def test_tiles_match_whole_image(use_soam, use_moam, tile_tokens):
+    hia = build_hia(use_soam, use_moam)
+    feats = features()
+    with use_cpu_fast_paths(False):
+        expected, grads_expected = output_and_grads(hia(feats), feats)
+    f_seg = feats[2] if hia.uses_semantic_features else None
+    outs, grads = output_and_grads(
+        hia_tiled(hia, feats[0], feats[1], f_seg, tile_tokens), feats)
     for out, ref in zip(outs, expected):
         torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
     for grad, ref in zip(grads, grads_expected):
@@ -51,13 +57,35 @@ def test_tiles_match_whole_image(use_soam, use_moam, chunk_size):
         if ref is not None:
             torch.testing.assert_close(grad, ref, rtol=0, atol=1e-4)
     with torch.inference_mode():
-        fast = tiled(feats)
+        fast = hia_tiled(hia, feats[0], feats[1], f_seg, tile_tokens)
     for out, ref in zip(fast, expected):
         torch.testing.assert_close(out, ref.detach(), rtol=0, atol=1e-5)
 
 
+def test_forward_takes_the_tiled_path_on_cpu_only_when_switched_on(
+        monkeypatch):
+    hia = build_hia()
+    feats = [f.detach() for f in features()]
+    calls = []
+
+    def tiled(*args, **kwargs):
+        calls.append(args[0])
+        return hia_tiled(*args, **kwargs)
+
+    monkeypatch.setattr(hia_module, 'hia_tiled', tiled)
+    monkeypatch.setattr(cpu_fast_paths, 'HIA_TILE_TOKENS', 10)
+    with torch.no_grad():
+        fast = hia(feats)
+        assert calls == [hia]
+        with use_cpu_fast_paths(False):
+            plain = hia(feats)
+    assert calls == [hia]
+    for out, ref in zip(fast, plain):
+        torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
+
+
 def test_bfloat16_autocast_stays_close():
-    hia = build_hia(16).eval()
+    hia = build_hia().eval()
     feats = [f.detach() for f in features(size=(12, 12), batch=1)]
     with torch.no_grad():
         expected = hia(feats)
@@ -66,20 +94,3 @@ def test_bfloat16_autocast_stays_close():
     for out, ref in zip(outs, expected):
         assert torch.isfinite(out).all()
         torch.testing.assert_close(out.float(), ref, rtol=0, atol=0.1)
-
-
-def test_bad_chunk_size():
-    with pytest.raises(ValueError, match='chunk_size'):
-        build_hia(0)
-
-
-@pytest.mark.parametrize('device,num_tiles', [('cpu', 5), ('meta', 1)])
-def test_tiles_only_on_cpu(device, num_tiles):
-    hia = build_hia(chunk_size=25)
-    streams = {
-        name: torch.empty(2, 16, 117, device=device)
-        for name in ('ir', 'vis')
-    }
-    tiles = list(hia.tiles(streams))
-    assert len(tiles) == num_tiles
-    assert sum(t['ir'].shape[1] for t in tiles) == 117

@@ -1,19 +1,14 @@
-import copy
 import glob
 import os.path as osp
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
-from mmengine.device import get_device
-from mmengine.model.wrappers import MMSeparateDistributedDataParallel
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from torch import nn
@@ -163,6 +158,26 @@ def test_joint_phase_trains_everything():
         assert param.grad is not None, name
 
 
+def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(
+        monkeypatch):
+    model = build_model()
+    model.phase = 'fusion_only'
+    assert all(not p.requires_grad for _, p in seg_params(model))
+    monkeypatch.setattr(
+        model.backbone, 'forward',
+        lambda *args: pytest.fail('fusion_only ran the backbone forward'))
+    inputs, _ = batch()
+    samples = [SegDataSample() for _ in range(len(inputs))]
+    losses = model.loss(inputs, samples)
+    assert set(losses) == {'fusion.loss_toy'}
+    model.task_weights = dict(fusion=5.0, seg=1.0)
+    assert torch.equal(model.loss(inputs, samples)['fusion.loss_toy'],
+                       losses['fusion.loss_toy'])
+    losses['fusion.loss_toy'].backward()
+    assert all(p.grad is not None for _, p in fusion_params(model))
+    assert all(p.grad is None for _, p in seg_params(model))
+
+
 def test_phase_freezes_modules_and_modes():
     model = build_model()
     model.phase = 'fusion'
@@ -181,7 +196,7 @@ def test_phase_freezes_modules_and_modes():
     model.phase = 'joint'
     model.train()
     assert all(m.training for m in model.modules())
-    with pytest.raises(ValueError, match='phase'):
+    with pytest.raises(ValueError, match="phases are .*'fusion_only'"):
         model.phase = 'both'
 
 
@@ -265,112 +280,6 @@ def test_fusion_phase_gradients_finite_under_float16_autocast():
     assert any(g.abs().sum() > 0 for g in grads)
 
 
-# ------------------------------------------------------------- train_step
-def optim_wrappers(model, accumulative_counts=1):
-
-    def wrapper(params):
-        return OptimWrapper(
-            torch.optim.SGD([p for _, p in params], lr=0.5),
-            accumulative_counts=accumulative_counts)
-
-    return OptimWrapperDict(
-        fusion=wrapper(fusion_params(model)), seg=wrapper(seg_params(model)))
-
-
-def data_batch(size=(32, 32), seed=0):
-    inputs, samples = batch(size, seed=seed)
-    return dict(
-        inputs=[(img * 255).round().to(torch.uint8) for img in inputs],
-        data_samples=samples)
-
-
-@pytest.mark.parametrize('phase,fusion_changes,seg_changes',
-                         [('fusion', True, False), ('seg', False, True),
-                          ('joint', True, True)])
-def test_train_step_updates_active_phase(phase, fusion_changes, seg_changes):
-    model = build_model()
-    wrappers = optim_wrappers(model)
-    model.phase = phase
-    before = snapshot(fusion_params(model) + seg_params(model))
-    log_vars = model.train_step(data_batch(), wrappers)
-    assert 'loss' in log_vars and 'decode.loss_ce' in log_vars
-    assert bool(changed(before, fusion_params(model))) == fusion_changes
-    assert bool(changed(before, seg_params(model))) == seg_changes
-
-
-def test_train_step_joint_with_two_wrappers_matches_one_wrapper():
-    model = build_model()
-    single = copy.deepcopy(model)
-    model.train_step(data_batch(), optim_wrappers(model))
-    single.train_step(
-        data_batch(),
-        OptimWrapper(torch.optim.SGD(single.parameters(), lr=0.5)))
-    for (name, param), (_, ref) in zip(model.named_parameters(),
-                                       single.named_parameters()):
-        assert torch.allclose(param, ref, atol=1e-6), name
-
-
-def test_train_step_joint_gradient_accumulation():
-    model = build_model()
-    wrappers = optim_wrappers(model, accumulative_counts=2)
-    before = snapshot(fusion_params(model) + seg_params(model))
-    model.train_step(data_batch(), wrappers)
-    assert not changed(before, fusion_params(model) + seg_params(model))
-    model.train_step(data_batch(seed=1), wrappers)
-    assert changed(before, fusion_params(model))
-    assert changed(before, seg_params(model))
-
-
-def test_train_step_single_wrapper_in_fusion_phase():
-    model = build_model()
-    model.phase = 'fusion'
-    before = snapshot(fusion_params(model) + seg_params(model))
-    model.train_step(data_batch(),
-                     OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.5)))
-    assert changed(before, fusion_params(model))
-    assert not changed(before, seg_params(model))
-
-
-def test_train_step_needs_phase_wrappers():
-    model = build_model()
-    model.phase = 'seg'
-    wrappers = OptimWrapperDict(
-        fusion=OptimWrapper(
-            torch.optim.SGD([p for _, p in fusion_params(model)], lr=0.1)))
-    with pytest.raises(KeyError, match="'seg'"):
-        model.train_step(data_batch(), wrappers)
-
-
-def test_train_step_under_separate_ddp():
-    """Heads wrapped one by one in DDP (as in default_runtime.py)."""
-    if dist.is_initialized():
-        pytest.skip('A process group is already initialised.')
-    with tempfile.TemporaryDirectory() as tmp:
-        dist.init_process_group(
-            'gloo', init_method=f'file://{tmp}/store', rank=0, world_size=1)
-        try:
-            # on the device the Runner would use, as the wrapper moves the
-            # wrapped submodules there
-            model = build_model().to(get_device())
-            wrappers = optim_wrappers(model)
-            ddp = MMSeparateDistributedDataParallel(
-                model, find_unused_parameters=True)
-            for phase in ('fusion', 'seg', 'joint'):
-                model.phase = phase
-                before = snapshot(fusion_params(model) + seg_params(model))
-                ddp.train_step(data_batch(), wrappers)
-                assert bool(changed(before, fusion_params(model))) == (
-                    phase != 'seg')
-                assert bool(changed(before, seg_params(model))) == (
-                    phase != 'fusion')
-            ddp.eval()
-            with torch.no_grad():
-                (sample, ) = ddp.test_step(data_batch())[:1]
-            check_prediction(sample, 32, 32)
-        finally:
-            dist.destroy_process_group()
-
-
 # ---------------------------------------------------------------- predict
 def check_prediction(sample, height, width):
     assert sample.pred_sem_seg.shape == (height, width)
@@ -444,17 +353,23 @@ def test_predict_real_vifb_pair(real_data):
     check_prediction(sample, height, width)
 
 
-def test_tensor_mode():
+def test_tensor_mode_matches_predict():
     model = build_model().eval()
+    inputs = torch.rand(2, 4, 27, 45)
     with torch.no_grad():
-        fused_rgb, seg_logits = model(torch.rand(2, 4, 27, 45), mode='tensor')
+        fused_rgb, seg_logits = model(inputs, mode='tensor')
+        samples = model.predict(inputs)
     assert fused_rgb.shape == (2, 3, 27, 45)
     assert seg_logits.shape == (2, 3, 27, 45)
-    assert fused_rgb.min() >= 0 and fused_rgb.max() <= 1
+    for i, sample in enumerate(samples):
+        assert torch.allclose(sample.seg_logits.data, seg_logits[i],
+                              atol=1e-5)
+        assert torch.equal(sample.pred_sem_seg.data[0],
+                           seg_logits[i].argmax(0))
+        assert torch.equal(sample.pred_fused_img.data, fused_rgb[i])
 
 
 def test_tensor_mode_exports_to_onnx(tmp_path):
-    ort = pytest.importorskip('onnxruntime')
     model = build_model().eval()
     inputs = torch.rand(1, 4, 32, 32)
     path = str(tmp_path / 'segmif.onnx')
