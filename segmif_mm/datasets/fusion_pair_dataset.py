@@ -3,9 +3,9 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import mmengine.fileio as fileio
+
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
-
 from segmif_mm.utils.batch_jobs import IMAGE_SUFFIXES
 
 
@@ -187,8 +187,7 @@ class FusionPairDataset(BaseSegDataset):
                 '`data_prefix` and the suffixes.')
         return [
             dict(
-                img_path=osp.join(self.data_prefix['img_path'],
-                                  visible[name]),
+                img_path=osp.join(self.data_prefix['img_path'], visible[name]),
                 ir_path=osp.join(self.data_prefix['ir_path'], infrared[name]),
                 label_map=self.label_map,
                 reduce_zero_label=self.reduce_zero_label,

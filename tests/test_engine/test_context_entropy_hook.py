@@ -43,8 +43,8 @@ def test_hook_writes_scalars_every_interval():
     assert key not in runner.message_hub.log_scalars
     runner.iter = 1  # iteration 2: logged
     hook.after_train_iter(runner, 1)
-    expected = context_entropies(runner.model)[
-        'fusion_head.interactions.1.soam_vis']
+    expected = context_entropies(
+        runner.model)['fusion_head.interactions.1.soam_vis']
     assert runner.message_hub.get_scalar(key).current() == pytest.approx(
         expected)
     with pytest.raises(ValueError, match='interval'):

@@ -255,16 +255,14 @@ class HierarchicalInteractiveAttention(BaseModule):
         key_values = {}
         if self.use_soam:
             for x in MODALITIES:
-                key_values[f'soam_{x}'] = self.soam_key_values[x](
-                    embedded[x])
+                key_values[f'soam_{x}'] = self.soam_key_values[x](embedded[x])
         if self.use_moam:
             key_values['moam'] = self.moam_key_value(embedded['seg'])
         logits = {}
         head_dim = self.channels // self.num_heads
         for name, kv in key_values.items():
             key, value = kv.chunk(2, dim=-1)
-            logits[name] = head_context(key, value, self.num_heads,
-                                        num_tokens)
+            logits[name] = head_context(key, value, self.num_heads, num_tokens)
             if self.context_scale == 'sum':
                 logits[name] = logits[name] * (num_tokens * head_dim**-0.5)
             elif self.context_scale == 'cosine':
@@ -306,7 +304,8 @@ class HierarchicalInteractiveAttention(BaseModule):
                     logits['moam']).softmax(axis)
         with torch.no_grad():
             self.context_entropy = {
-                name: -(p * p.clamp(min=1e-12).log()).sum(axis).mean() /
+                name:
+                -(p * p.clamp(min=1e-12).log()).sum(axis).mean() /
                 math.log(p.shape[axis])
                 for name, p in contexts.items()
             }
@@ -327,8 +326,7 @@ class HierarchicalInteractiveAttention(BaseModule):
             [-1, 1].
         """
         batch, heads, head_dim = mean.shape[:3]
-        norms = squares.clamp(min=1e-12).sqrt().view(batch, 2, heads,
-                                                     head_dim)
+        norms = squares.clamp(min=1e-12).sqrt().view(batch, 2, heads, head_dim)
         return mean / (norms[:, 0, :, :, None] * norms[:, 1, :, None, :])
 
     def interact(self, embedded: Dict[str, Tensor],

@@ -11,7 +11,8 @@ FORMS = [(scale, axis) for scale in ('mean', 'sum', 'cosine')
          for axis in ('value', 'key')]
 
 
-def build_hia(context_scale='mean', context_axis='value',
+def build_hia(context_scale='mean',
+              context_axis='value',
               temperature_init=1.0):
     torch.manual_seed(0)
     return MODELS.build(
@@ -51,8 +52,8 @@ def reference_context(hia, f_x, temperature, scale, axis):
         elif scale == 'sum':
             logits = logits / math.sqrt(d)
         else:
-            logits = logits / (k.norm(dim=1)[:, :, None] *
-                               v.norm(dim=1)[:, None, :])
+            logits = logits / (
+                k.norm(dim=1)[:, :, None] * v.norm(dim=1)[:, None, :])
         logits = float(temperature[h]) * logits
         contexts.append(logits.softmax(-1 if axis == 'value' else -2))
     return torch.stack(contexts, dim=1)
@@ -68,10 +69,10 @@ def test_contexts_match_definition(scale, axis):
     }
     with torch.no_grad():
         contexts = hia.contexts_from_logits(
-            hia.context_logits(hia.embed(tokens),
-                               f_ir.shape[2] * f_ir.shape[3]))
-        expected = reference_context(hia, f_ir, hia.soam_temperature[0],
-                                     scale, axis)
+            hia.context_logits(
+                hia.embed(tokens), f_ir.shape[2] * f_ir.shape[3]))
+        expected = reference_context(hia, f_ir, hia.soam_temperature[0], scale,
+                                     axis)
     torch.testing.assert_close(
         contexts['soam_ir'].double(), expected, rtol=0, atol=1e-5)
     sums = contexts['soam_ir'].sum(-1 if axis == 'value' else -2)
@@ -93,8 +94,7 @@ def test_image_size_changes_only_sum_contexts(scale, same):
         entropy_large = dict(hia.context_entropy)
     for name, value in entropy_small.items():
         if same:
-            assert entropy_large[name] == pytest.approx(float(value),
-                                                        abs=1e-5)
+            assert entropy_large[name] == pytest.approx(float(value), abs=1e-5)
         else:
             assert entropy_large[name] < value - 1e-3
 
@@ -118,9 +118,8 @@ def test_context_entropy_is_normalised():
     hia = build_hia('cosine', 'key', temperature_init=0.0)
     with torch.no_grad():
         hia(features())
-    assert set(hia.context_entropy) == {
-        'soam_ir', 'soam_vis', 'moam_ir', 'moam_vis'
-    }
+    assert set(
+        hia.context_entropy) == {'soam_ir', 'soam_vis', 'moam_ir', 'moam_vis'}
     # tau = 0: uniform contexts, entropy log d, normalised to 1
     for value in hia.context_entropy.values():
         assert float(value) == pytest.approx(1.0, abs=1e-6)
