@@ -1,7 +1,20 @@
-"""Write SegMiF's fused images for a whole dataset split.
+"""Fuse infrared-visible pairs, or a whole dataset split, with SegMiF.
 
+    # your pairs, with the shipped fusion weights (no config, no checkpoint)
+    python tools/fuse.py --ir IR --vis VIS --out-dir DIR
+    # the same with your own model
+    python tools/fuse.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
+    # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
         [--device cuda:0] [--num-workers 2] [--cfg-options ...]
+
+``--ir``/``--vis`` take two files (one pair) or two folders whose images are
+paired by file name without suffix. Each pair is read like the datasets read
+it (grey or colour visible; 8- or 16-bit, 1- or 3-channel infrared), fused
+at its own size without running the segmentation network, and written as
+an 8-bit RGB PNG ``DIR/<visible name>.png`` of the input size. Without
+CONFIG and CHECKPOINT the shipped weights are used: a fusion network trained
+without labels on RoadScene (see the README, "Shipped fusion weights").
 
 The split's dataset (``cfg.{train,val,test}_dataloader.dataset``) is read
 with the config's test pipeline minus annotation loading (no random
@@ -14,6 +27,7 @@ e.g. with ``data_prefix=dict(img_path=DIR, seg_map_path=...)`` and
 """
 import argparse
 import os.path as osp
+import sys
 
 import mmcv
 import torch
@@ -21,20 +35,37 @@ from mmengine.config import ConfigDict, DictAction
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
-from segmif_mm.apis import inference_pipeline_cfg, init_model
+from segmif_mm.apis import (fuse_pair, inference_pipeline_cfg,
+                            init_fusion_model, init_model)
+from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.utils import BatchReport, collect_pairs, write_atomically
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Write fused images of a dataset split')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+        description='Fuse infrared-visible pairs (--ir/--vis) or a dataset '
+        'split of a config (--split)')
+    parser.add_argument(
+        'config',
+        nargs='?',
+        help='config file (default: the shipped fusion network)')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (default: the shipped fusion weights)')
+    parser.add_argument('--ir', help='infrared image file or folder')
+    parser.add_argument('--vis', help='visible image file or folder')
     parser.add_argument(
         '--split',
         choices=['train', 'val', 'test'],
-        default='test',
         help='which *_dataloader.dataset of the config to fuse')
+    parser.add_argument(
+        '--uint16-rule',
+        default='minmax',
+        choices=['minmax', 'shift'],
+        help='16-bit infrared to 8 bit (--ir/--vis; default: minmax, see '
+        'LoadMultiModalImages)')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
@@ -45,7 +76,18 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings')
-    return parser.parse_args()
+    args = parser.parse_args()
+    pairs = args.ir is not None or args.vis is not None
+    if pairs == (args.split is not None):
+        parser.error('give either --ir and --vis, or --split')
+    if pairs and (args.ir is None or args.vis is None):
+        parser.error('--ir and --vis go together')
+    if (args.config is None) != (args.checkpoint is None):
+        parser.error('give both CONFIG and CHECKPOINT, or neither (the '
+                     'shipped fusion weights)')
+    if args.split is not None and args.config is None:
+        parser.error('--split needs CONFIG and CHECKPOINT')
+    return args
 
 
 def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
@@ -79,8 +121,35 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
     return dataset_cfg
 
 
+def fuse_pairs(args: argparse.Namespace) -> int:
+    """Fuse the ``--ir``/``--vis`` pairs; return the exit code."""
+    if args.cfg_options:
+        raise ValueError('--cfg-options applies to --split only.')
+    pairs = collect_pairs(args.ir, args.vis)
+    model = init_fusion_model(
+        args.config, args.checkpoint, args.device, trust_checkpoint=True)
+    loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
+    report = BatchReport('pairs')
+    progress = ProgressBar(len(pairs))
+    for name, ir_path, vis_path in pairs:
+        try:
+            fused = fuse_pair(model, ir_path, vis_path, loader)
+            write_atomically(
+                osp.join(args.out_dir, name + '.png'),
+                lambda path, fused=fused: mmcv.imwrite(
+                    mmcv.rgb2bgr(fused), path))
+            report.done(name)
+        except (OSError, TypeError, ValueError) as err:
+            report.failed(name, str(err))
+        progress.update()
+    print('\n' + report.summary())
+    return report.exit_code
+
+
 def main() -> None:
     args = parse_args()
+    if args.split is None:
+        sys.exit(fuse_pairs(args))
     model = init_model(
         args.config,
         args.checkpoint,
