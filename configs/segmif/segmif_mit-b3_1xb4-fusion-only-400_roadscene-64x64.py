@@ -1,11 +1,7 @@
-# Label-free SegMiF fusion on RoadScene (first 180 pairs train, last 41
-# evaluate), sized for a 2-core CPU: 400 iterations of the fusion loss alone
-# (phase 'fusion_only') on 64x64 crops, batch 4, Adam lr 1e-3 poly-decayed.
-# No labels and no ImageNet weights: the MiT-B3 backbone keeps its seeded
-# random initialisation and stays frozen, so HIA's guidance is a fixed
-# random feature map of the visible image. Loss and HIA settings are the
-# ones measured on RoadScene (docs/fusion_real.md). The shipped weights in
-# checkpoints/ come from this config (README, "Shipped fusion weights").
+# Label-free fusion on RoadScene sized for a 2-core CPU (the shipped weights):
+# 400 'fusion_only' iterations, 64x64 crops, batch 4, Adam 1e-3 poly. No
+# labels, no ImageNet weights: the seeded random MiT-B3 stays frozen and
+# gives HIA's guidance. Choices measured in docs/fusion_real.md.
 _base_ = [
     '../_base_/models/segmif_mit-b3.py',
     '../_base_/datasets/roadscene_fusion.py', '../_base_/default_runtime.py',

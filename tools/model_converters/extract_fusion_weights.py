@@ -16,7 +16,6 @@ import argparse
 import os.path as osp
 
 import torch
-from mmengine.config import DictAction
 
 from segmif_mm.apis import extract_fusion_weights, init_model
 from segmif_mm.utils import write_atomically
@@ -35,10 +34,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--note',
         nargs='+',
-        action=DictAction,
-        default={},
-        help='provenance entries KEY=VALUE stored in meta')
-    return parser.parse_args()
+        default=[],
+        metavar='KEY=VALUE',
+        help='provenance entries stored in meta as strings')
+    args = parser.parse_args()
+    notes = {}
+    for item in args.note:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            parser.error(f'--note takes KEY=VALUE, got {item!r}')
+        notes[key] = value
+    args.note = notes
+    return args
 
 
 def main() -> None:
@@ -52,10 +59,7 @@ def main() -> None:
         source_checkpoint=osp.basename(args.checkpoint),
         iteration=int(source.get('meta', {}).get('iter', -1)),
         dtype='float32' if args.fp32 else 'float16',
-        **{
-            str(k): v
-            for k, v in args.note.items()
-        })
+        **args.note)
     write_atomically(
         args.out,
         lambda path: torch.save(dict(state_dict=weights, meta=meta), path))
