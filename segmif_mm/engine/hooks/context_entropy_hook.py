@@ -49,7 +49,7 @@ class ContextEntropyHook(Hook):
         interval (int): Iterations between two records. Defaults to 50.
     """
 
-    priority = 'LOW'
+    priority = 'NORMAL'  # before LoggerHook, which prints the values
 
     def __init__(self, interval: int = 50) -> None:
         if interval < 1:
