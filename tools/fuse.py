@@ -6,7 +6,8 @@
     python tools/fuse.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
     # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
-        [--device cuda:0] [--num-workers 2] [--cfg-options ...]
+        [--device cuda:0] [--num-workers 2] [--skip-existing]
+        [--cfg-options ...]
 
 ``--ir``/``--vis`` take two files (one pair) or two folders whose images are
 paired by file name without suffix. Each pair is read like the datasets read
@@ -24,21 +25,30 @@ visible image's path relative to the dataset's visible folder, without
 extension. A stock MMSeg segmenter can then be trained on the fused images,
 e.g. with ``data_prefix=dict(img_path=DIR, seg_map_path=...)`` and
 ``img_suffix='.png'``.
+
+A bad sample (missing partner, unreadable file, size mismatch ...) is
+reported with its name and reason and skipped; the run goes on, ends with a
+summary (done, skipped, failed with reasons) and exits with status 1 if any
+sample failed. Images are written atomically (temporary name, then rename),
+so ``--skip-existing`` resumes an interrupted run without redoing finished
+images.
 """
 import argparse
 import os.path as osp
-import sys
+from functools import partial
 
 import mmcv
 import torch
 from mmengine.config import ConfigDict, DictAction
-from mmengine.runner import Runner
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
+from mmseg.registry import DATASETS
 from segmif_mm.apis import (fuse_pair, inference_pipeline_cfg,
                             init_fusion_model, init_model)
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.utils import BatchReport, collect_pairs, write_atomically
+from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
+                             load_keep_going)
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -59,12 +69,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--split',
         choices=['train', 'val', 'test'],
-        help='which *_dataloader.dataset of the config to fuse')
+        help='which *_dataloader.dataset of the config to fuse (default: '
+        'test, without --ir/--vis)')
     parser.add_argument(
         '--uint16-rule',
         default='minmax',
         choices=['minmax', 'shift'],
-        help='16-bit infrared to 8 bit (--ir/--vis; default: minmax, see '
+        help='16-bit infrared to 8 bit with --ir/--vis (see '
         'LoadMultiModalImages)')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
@@ -72,21 +83,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--num-workers', type=int, default=0, help='dataloader workers')
     parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='skip samples whose fused image exists (resume a run)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         help='override config settings')
     args = parser.parse_args()
-    pairs = args.ir is not None or args.vis is not None
-    if pairs == (args.split is not None):
-        parser.error('give either --ir and --vis, or --split')
-    if pairs and (args.ir is None or args.vis is None):
+    args.pairs = args.ir is not None or args.vis is not None
+    if args.pairs and (args.ir is None or args.vis is None):
         parser.error('--ir and --vis go together')
+    if args.pairs and args.split is not None:
+        parser.error('give either --ir and --vis, or --split')
     if (args.config is None) != (args.checkpoint is None):
         parser.error('give both CONFIG and CHECKPOINT, or neither (the '
                      'shipped fusion weights)')
-    if args.split is not None and args.config is None:
-        parser.error('--split needs CONFIG and CHECKPOINT')
+    if not args.pairs:
+        if args.config is None:
+            parser.error('give --ir and --vis, or CONFIG CHECKPOINT --split')
+        args.split = args.split or 'test'
+    if args.pairs and args.cfg_options:
+        parser.error('--cfg-options applies to --split only')
     return args
 
 
@@ -121,63 +140,80 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
     return dataset_cfg
 
 
-def fuse_pairs(args: argparse.Namespace) -> int:
-    """Fuse the ``--ir``/``--vis`` pairs; return the exit code."""
-    if args.cfg_options:
-        raise ValueError('--cfg-options applies to --split only.')
-    pairs = collect_pairs(args.ir, args.vis)
-    model = init_fusion_model(
-        args.config, args.checkpoint, args.device, trust_checkpoint=True)
-    loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
-    report = BatchReport('pairs')
-    progress = ProgressBar(len(pairs))
-    for name, ir_path, vis_path in pairs:
-        try:
-            fused = fuse_pair(model, ir_path, vis_path, loader)
-            write_atomically(
-                osp.join(args.out_dir, name + '.png'),
-                lambda path, fused=fused: mmcv.imwrite(
-                    mmcv.rgb2bgr(fused), path))
-            report.done(name)
-        except (OSError, TypeError, ValueError) as err:
-            report.failed(name, str(err))
-        progress.update()
-    print('\n' + report.summary())
-    return report.exit_code
+def load_sample(dataset: BaseDataset, index: int) -> dict:
+    """Sample ``index`` through the dataset's (inference) pipeline."""
+    data = dataset.prepare_data(index)
+    if data is None:
+        raise ValueError('the pipeline dropped the sample')
+    return data
 
 
-def main() -> None:
-    args = parse_args()
-    if args.split is None:
-        sys.exit(fuse_pairs(args))
+def fuse_split(args: argparse.Namespace) -> BatchReport:
+    """Fuse every sample of ``args.split``, keeping going past bad ones."""
     model = init_model(
         args.config,
         args.checkpoint,
         args.device,
         args.cfg_options,
         trust_checkpoint=True)
-    dataloader = Runner.build_dataloader(
-        dict(
-            batch_size=1,
-            num_workers=args.num_workers,
-            persistent_workers=False,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=split_dataset_cfg(model.cfg, args.split)))
-    dataset = dataloader.dataset
+    dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
     img_dir = dataset.data_prefix.get('img_path', '')
 
-    progress = ProgressBar(len(dataset))
+    report = BatchReport('images')
+    todo = []
+    for index in range(len(dataset)):
+        img_path = dataset.get_data_info(index)['img_path']
+        name = osp.splitext(osp.relpath(img_path, img_dir))[0]
+        out = osp.join(args.out_dir, name + '.png')
+        if not (args.skip_existing and report.skip_existing(name, [out])):
+            todo.append((name, index))
+
+    progress = ProgressBar(len(todo))
+    samples = load_keep_going(todo, partial(load_sample, dataset),
+                              args.num_workers)
     with torch.no_grad():
-        for data_batch in dataloader:
-            for output in model.test_step(data_batch):
-                name = osp.splitext(osp.relpath(output.img_path, img_dir))[0]
-                fused = FusionSegLocalVisualizer.fused_to_uint8(
-                    output.pred_fused_img)
-                mmcv.imwrite(
-                    mmcv.rgb2bgr(fused), osp.join(args.out_dir, name + '.png'))
-                progress.update()
-    print(f'\n{len(dataset)} fused images of the {args.split} split written '
-          f'to {args.out_dir}')
+        for name, data, error in samples:
+            if error is not None:
+                report.failed(name, error)
+            else:
+                with report.attempt(name):
+                    output = model.test_step(pseudo_collate([data]))[0]
+                    fused = FusionSegLocalVisualizer.fused_to_uint8(
+                        output.pred_fused_img)
+                    imwrite_atomically(
+                        osp.join(args.out_dir, name + '.png'),
+                        mmcv.rgb2bgr(fused))
+            progress.update()
+    return report
+
+
+def fuse_pairs(args: argparse.Namespace) -> BatchReport:
+    """Fuse the ``--ir``/``--vis`` pairs, keeping going past bad ones."""
+    pairs = collect_pairs(args.ir, args.vis)
+    model = init_fusion_model(
+        args.config, args.checkpoint, args.device, trust_checkpoint=True)
+    loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
+    report = BatchReport('pairs')
+    for name, reason in pairs.problems:
+        report.failed(name, reason)
+    progress = ProgressBar(len(pairs.matched))
+    for name, paths in pairs.matched:
+        out = osp.join(args.out_dir, name + '.png')
+        if not (args.skip_existing and report.skip_existing(name, [out])):
+            with report.attempt(name):
+                fused = fuse_pair(model, paths['ir'], paths['vis'], loader)
+                imwrite_atomically(out, mmcv.rgb2bgr(fused))
+        progress.update()
+    return report
+
+
+def main() -> None:
+    args = parse_args()
+    report = fuse_pairs(args) if args.pairs else fuse_split(args)
+    where = 'pairs' if args.pairs else f'{args.split} split'
+    print(f'\n{report.summary()}\nFused images of the {where} in '
+          f'{args.out_dir}')
+    report.exit()
 
 
 if __name__ == '__main__':

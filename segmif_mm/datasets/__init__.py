@@ -1,3 +1,5 @@
+from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
+                            check_sample, leaf_datasets)
 from .fmb import FMBDataset
 from .fusion_pair_dataset import FusionPairDataset
 from .mfnet import MFNetDataset
@@ -13,5 +15,6 @@ __all__ = [
     'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
     'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
     'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
-    'LoadMultiModalImagesFromNDArray'
+    'LoadMultiModalImagesFromNDArray', 'DatasetCheck', 'DatasetCheckError',
+    'check_dataset', 'check_sample', 'leaf_datasets'
 ]

@@ -96,8 +96,8 @@ def read_grey(path: str) -> torch.Tensor:
 
 def main() -> None:
     args = parse_args()
-    irs, viss = images_by_stem(args.ir), images_by_stem(args.vis)
-    folders = {name: images_by_stem(d) for name, d in args.methods.items()}
+    irs, viss = images_by_stem(args.ir)[0], images_by_stem(args.vis)[0]
+    folders = {name: images_by_stem(d)[0] for name, d in args.methods.items()}
     names = sorted(viss)
     for option, images in [('--ir', irs)] + list(folders.items()):
         missing = sorted(set(names) - set(images))
