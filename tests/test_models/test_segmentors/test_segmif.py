@@ -479,7 +479,7 @@ def test_bad_inputs_and_arguments():
 def test_base_model_configs():
     files = sorted(
         glob.glob(
-            str(REPO / 'configs/_base_/models/**/segmif_*.py'),
+            str(REPO / 'configs/_base_/models/**/segmif_mit-*.py'),
             recursive=True))
     assert len(files) == 6 + 7
     for path in files:
