@@ -114,3 +114,19 @@ def test_shipped_fmb_configs(backbone):
     with torch.no_grad():
         fused, logits = model(torch.rand(1, 4, 27, 45), mode='tensor')
     assert fused.shape == (1, 3, 27, 45) and logits.shape == (1, 15, 27, 45)
+
+
+@pytest.mark.parametrize('backbone, checkpoint', [
+    ('convnext-t', 'pretrain/convnext-tiny_in1k.pth'),
+    ('swin-t', 'pretrain/swin_tiny_patch4_window7_224.pth'),
+])
+def test_missing_imagenet_weights_are_named(backbone, checkpoint, tmp_path,
+                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = Config.fromfile(
+        str(REPO / 'configs' / 'segmif' /
+            f'segmif_{backbone}_upernet_1xb8-alt8r_fmb-360x360.py'))
+    assert cfg.model.backbone.init_cfg.checkpoint == checkpoint
+    backbone = MODELS.build(cfg.model.backbone)
+    with pytest.raises(FileNotFoundError, match=checkpoint):
+        backbone.init_weights()
