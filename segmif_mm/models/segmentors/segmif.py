@@ -222,7 +222,7 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
 
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:
-        """The backbone's input: normalised RGB, padded to its minimum size.
+        """The backbone's input: normalised RGB, padded to a size it takes.
 
         Images are padded at the bottom and right with zeros (the mean
         colour after normalisation) to sides that are multiples of
