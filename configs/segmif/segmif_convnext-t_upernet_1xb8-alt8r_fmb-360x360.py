@@ -13,12 +13,3 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=15),
     auxiliary_head=dict(num_classes=15))
-train_dataloader = dict(batch_size=8)
-val_evaluator = [
-    dict(
-        type='MultiProtocolIoUMetric',
-        protocols=dict(
-            all=[], no_unlabeled=['unlabeled'], fmb=['unlabeled', 'bicycle'])),
-    dict(type='FusionQualityMetric'),
-]
-test_evaluator = val_evaluator

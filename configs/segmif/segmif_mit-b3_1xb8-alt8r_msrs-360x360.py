@@ -7,11 +7,3 @@ crop_size = (360, 360)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=9))
-train_dataloader = dict(batch_size=8)
-val_evaluator = [
-    dict(
-        type='MultiProtocolIoUMetric',
-        protocols=dict(all=[], no_unlabeled=['unlabeled'])),
-    dict(type='FusionQualityMetric'),
-]
-test_evaluator = val_evaluator

@@ -9,7 +9,6 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=15),
     auxiliary_head=dict(num_classes=15))
-train_dataloader = dict(batch_size=8)
 # As mmseg's Swin configs: no weight decay on the position bias tables.
 optim_wrapper = dict(
     seg=dict(
@@ -17,11 +16,3 @@ optim_wrapper = dict(
             custom_keys=dict(
                 absolute_pos_embed=dict(decay_mult=0.),
                 relative_position_bias_table=dict(decay_mult=0.)))))
-val_evaluator = [
-    dict(
-        type='MultiProtocolIoUMetric',
-        protocols=dict(
-            all=[], no_unlabeled=['unlabeled'], fmb=['unlabeled', 'bicycle'])),
-    dict(type='FusionQualityMetric'),
-]
-test_evaluator = val_evaluator

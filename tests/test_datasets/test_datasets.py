@@ -56,6 +56,21 @@ def check_packed(packed, shape, num_classes=None):
         assert ids <= set(range(num_classes)) | {255}
 
 
+def check_training_crop(packed, crop=360):
+    """A training sample is its resized image cropped to ``crop`` where
+    larger, with the label moved along."""
+    sample = packed['data_samples']
+    w_scale, h_scale = sample.scale_factor
+    height, width = sample.ori_shape
+    shape = (min(round(height * h_scale), crop),
+             min(round(width * w_scale), crop))
+    assert packed['inputs'].dtype == torch.uint8
+    assert tuple(packed['inputs'].shape) == (4, *shape)
+    assert tuple(sample.img_shape) == shape
+    if 'gt_sem_seg' in sample:
+        assert tuple(sample.gt_sem_seg.shape) == shape
+
+
 LAYOUTS = [
     (FMBDataset, ('Visible', 'Infrared', 'Label'), 15),
     (MFNetDataset, ('visible', 'infrared', 'labels'), 9),
@@ -95,13 +110,6 @@ def test_split_folder_layouts(tmp_path, write_triplets, dataset_cls, folders,
         test_mode=True)
     assert len(test) == 1
     check_packed(test[0], (24, 32), num_classes)
-
-
-def test_dataset_registry():
-    for name in ('MultiModalSegDataset', 'FMBDataset', 'MFNetDataset',
-                 'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset',
-                 'SegMiFDemoDataset'):
-        assert DATASETS.get(name) is not None, name
 
 
 def write_packed(root: Path, names, seed=0):
@@ -163,6 +171,7 @@ def test_generic_dataset_fields(tmp_path, write_triplets):
     (tmp_path / 'splits' / 'a.txt').write_text('x3\n')
     (tmp_path / 'splits' / 'b.txt').write_text('x1\n')
     kwargs = dict(
+        type='MultiModalSegDataset',
         data_root=str(tmp_path),
         img_suffix='_vis.jpg',
         ir_suffix='_ir.png',
@@ -171,7 +180,8 @@ def test_generic_dataset_fields(tmp_path, write_triplets):
         metainfo=dict(classes=('a', 'b', 'c')),
         pipeline=TEST_PIPELINE)
 
-    listed = MultiModalSegDataset(**kwargs)
+    listed = DATASETS.build(kwargs)
+    assert isinstance(listed, MultiModalSegDataset)
     assert len(listed) == 3
     assert listed.get_data_info(0)['ir_path'] == str(tmp_path / 'lwir' /
                                                      'x1_ir.png')
@@ -179,8 +189,8 @@ def test_generic_dataset_fields(tmp_path, write_triplets):
                                                           'x1_gt.png')
     check_packed(listed[2], (24, 32), 3)
 
-    split = MultiModalSegDataset(
-        ann_file=['splits/a.txt', 'splits/b.txt'], **kwargs)
+    split = DATASETS.build(
+        dict(kwargs, ann_file=['splits/a.txt', 'splits/b.txt']))
     assert [split.get_data_info(i)['img_path'] for i in range(2)] == [
         str(tmp_path / 'rgb' / 'x3_vis.jpg'),
         str(tmp_path / 'rgb' / 'x1_vis.jpg')
@@ -188,7 +198,7 @@ def test_generic_dataset_fields(tmp_path, write_triplets):
 
     kwargs['data_prefix'] = dict(img_path='rgb', ir_path='lwir')
     kwargs['pipeline'] = TEST_PIPELINE[:1] + TEST_PIPELINE[2:]
-    unlabelled = MultiModalSegDataset(**kwargs)
+    unlabelled = DATASETS.build(kwargs)
     assert 'seg_map_path' not in unlabelled.get_data_info(0)
     assert 'gt_sem_seg' not in unlabelled[0]['data_samples']
 
@@ -279,11 +289,8 @@ def test_real_msrs_binary_masks(real_data):
     np.random.seed(0)
     for index in range(len(train)):
         packed = train[index]
-        inputs = packed['inputs']
-        assert inputs.dtype == torch.uint8 and inputs.shape[0] == 4
-        assert inputs.shape[1] <= 360 and inputs.shape[2] <= 360
+        check_training_crop(packed)
         gt = packed['data_samples'].gt_sem_seg.data
-        assert gt.shape[1:] == inputs.shape[1:]
         assert set(torch.unique(gt).tolist()) <= {0, 1}
 
 
@@ -313,9 +320,7 @@ def test_real_mfnet_packed_images(real_data, tmp_path):
         pipeline=train_pipeline((640, 480), cat_max_ratio=1.0, labels=False))
     assert train.get_data_info(0)['ir_path'] == train.get_data_info(
         0)['img_path']
-    packed = train[0]
-    assert packed['inputs'].shape[0] == 4
-    assert max(packed['inputs'].shape[1:]) <= 360
+    check_training_crop(train[0])
 
 
 def test_real_vifb_pairs(real_data):
@@ -351,8 +356,7 @@ def test_real_vifb_pairs(real_data):
         pipeline=train_pipeline((640, 480), cat_max_ratio=1.0, labels=False),
         **kwargs)
     for index in (0, 7, 20):
-        inputs = train[index]['inputs']
-        assert inputs.shape[0] == 4 and max(inputs.shape[1:]) <= 360
+        check_training_crop(train[index])
 
 
 @pytest.mark.parametrize('config,folders,num_classes', [

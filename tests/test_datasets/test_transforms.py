@@ -4,7 +4,6 @@ import cv2
 import numpy as np
 import pytest
 from mmcv.transforms import Compose
-from mmseg.registry import TRANSFORMS
 from multimodal_helpers import write_image
 
 import segmif_mm  # noqa: F401
@@ -15,12 +14,6 @@ from segmif_mm.datasets import (ConcatInfrared, LoadMultiModalAnnotations,
 def load(img_path, ir_path, **kwargs):
     return LoadMultiModalImages(**kwargs)(
         dict(img_path=str(img_path), ir_path=str(ir_path)))
-
-
-def test_registered():
-    for name in ('LoadMultiModalImages', 'LoadMultiModalAnnotations',
-                 'ConcatInfrared'):
-        assert TRANSFORMS.get(name) is not None, name
 
 
 def test_visible_colour_and_grey(tmp_path):

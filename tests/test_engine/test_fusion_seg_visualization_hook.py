@@ -114,12 +114,16 @@ def test_val_mode_logs_panels_every_interval(tmp_path):
     hook.after_val_iter(runner, 0, batch, [make_output(tmp_path)])
     image_dir = tmp_path / 'logs' / 'vis_data' / 'vis_image'
     assert not list(image_dir.glob('*.png'))
-    hook.after_val_iter(runner, 1, batch, [make_output(tmp_path)])
+    output = make_output(tmp_path)
+    hook.after_val_iter(runner, 1, batch, [output])
     logged = mmcv.imread(
         str(image_dir / 'val_frame01.png_7.png'), channel_order='rgb')
-    assert logged.shape == (H, 5 * W, 3)
+    assert logged.dtype == np.uint8 and logged.shape == (H, 5 * W, 3)
     np.testing.assert_array_equal(logged[:, :W], visible)
     np.testing.assert_array_equal(logged[:, W:2 * W, 0], infrared)
+    np.testing.assert_array_equal(
+        logged[:, 2 * W:3 * W],
+        FusionSegLocalVisualizer.fused_to_uint8(output.pred_fused_img))
 
 
 def test_inputs_that_are_not_rgbt_name_the_fix(tmp_path):
@@ -154,10 +158,31 @@ def test_runner_test_writes_images_at_original_size(tmp_path):
                     out_dir=str(tmp_path / 'show')))))
     runner = Runner.from_cfg(cfg)
     runner.test()
+    palette = np.array(runner.test_dataloader.dataset.metainfo['palette'])
+    width = size[1]
     for name in names:
-        for folder in ('fused', 'seg', 'panel'):
-            image = cv2.imread(
+        images = {
+            folder: mmcv.imread(
                 str(tmp_path / 'show' / folder / f'{name}.png'),
-                cv2.IMREAD_UNCHANGED)
-            width = size[1] * 5 if folder == 'panel' else size[1]
-            assert image.shape == (size[0], width, 3)
+                channel_order='rgb')
+            for folder in ('fused', 'seg', 'panel')
+        }
+        for folder, image in images.items():
+            assert image.dtype == np.uint8
+            columns = 5 if folder == 'panel' else 1
+            assert image.shape == (size[0], columns * width, 3), folder
+        # The panel shows the pair as read from disk and the fused image.
+        visible = mmcv.imread(
+            str(tmp_path / 'data' / 'test' / 'vi' / f'{name}.png'),
+            channel_order='rgb')
+        infrared = cv2.imread(
+            str(tmp_path / 'data' / 'test' / 'ir' / f'{name}.png'),
+            cv2.IMREAD_UNCHANGED)
+        panel = images['panel']
+        np.testing.assert_array_equal(panel[:, :width], visible)
+        np.testing.assert_array_equal(panel[:, width:2 * width, 0], infrared)
+        np.testing.assert_array_equal(panel[:, 2 * width:3 * width],
+                                      images['fused'])
+        # Every pixel of the segmentation has a palette colour.
+        seg = images['seg'].reshape(-1, 1, 3)
+        assert (seg == palette[None]).all(-1).any(-1).all()

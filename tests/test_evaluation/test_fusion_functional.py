@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import reference_numpy as ref
 import torch
 from scipy import signal
 
@@ -13,7 +14,6 @@ from segmif_mm.evaluation.functional import (
     fusion_metrics, mse, mutual_information, psnr, psnr_textbook, qabf,
     rgb_to_gray, scd, spatial_frequency, ssim, ssim_index,
     standard_deviation, vif, vifp)
-from segmif_mm.evaluation.functional import reference_numpy as ref
 from segmif_mm.evaluation.functional.filtering import (filter_valid,
                                                        filter_valid_unordered,
                                                        gaussian_kernel_1d)
@@ -195,6 +195,65 @@ def test_symmetric_in_the_sources_and_batched():
         assert values[name] == pytest.approx(value, abs=1e-12), name
 
 
+def synthetic_triplet(rule: str):
+    """Fused, infrared and visible uint8 images built with integer
+    arithmetic only (identical on every platform, no data files).
+
+    The infrared image has a smooth ramp, a textured warm block reaching 254
+    and a saturated one (255); the visible image a periodic texture with
+    steps and a 254 strip: the MI quirk changes the result, and the max
+    rule copies edges of both sources.
+    """
+    y, x = np.mgrid[:96, :128]
+    ir = 30 + (x + 2 * y) // 3
+    ir[16:48, 20:52] = 200 + (x[16:48, 20:52] + y[16:48, 20:52]) % 56
+    ir[60:84, 80:116] = 255
+    vis = (5 * x + 3 * y) % 97 + 40 * (x // 32)
+    vis[:, :16] = 254
+    if rule == 'max':
+        fused = np.maximum(ir, vis)
+    else:  # rounded average, halves up
+        fused = (ir + vis + 1) // 2
+    return tuple(image.astype(np.uint8) for image in (fused, ir, vis))
+
+
+# Frozen from the torch functions (float64, 12 significant digits); the
+# numpy transcription of the MATLAB scripts gives the same values.
+SYNTHETIC_VALUES = {
+    'max': dict(
+        EN=6.90375580508, SD=64.2907536504, SF=31.6499133872,
+        AG=7.58188462473, MI=7.79736201369, SCD=1.70576101901,
+        VIF=0.701909209468, Qabf=0.703724239347, SSIM=1.2217644316,
+        CC=0.598041477457, MSE=0.0753468423853, PSNR=59.3601530413,
+        PSNR_textbook=11.2293494326),
+    'average': dict(
+        EN=7.33201942894, SD=40.7204291114, SF=19.6364433084,
+        AG=5.451988658, MI=4.18224431896, SCD=1.51807411008,
+        VIF=0.63067200694, Qabf=0.550841794567, SSIM=1.27098045391,
+        CC=0.649746307556, MSE=0.0376753250703, PSNR=62.3702335268,
+        PSNR_textbook=14.2394299182),
+}
+# MI without the joint-histogram quirk.
+SYNTHETIC_EXACT_MI = dict(max=7.78568984455, average=4.17937816654)
+
+
+@pytest.mark.parametrize('rule', ['max', 'average'])
+def test_frozen_values_on_synthetic_triplets(rule):
+    fused, ir, vis = synthetic_triplet(rule)
+    frozen = SYNTHETIC_VALUES[rule]
+    values = fusion_metrics(u8(fused), u8(ir), u8(vis))
+    reference = ref.all_metrics(fused, ir, vis)
+    assert list(values) == list(FUSION_METRICS) == list(frozen)
+    for key in FUSION_METRICS:
+        assert values[key] == pytest.approx(frozen[key], rel=1e-10), key
+        assert reference[key] == pytest.approx(frozen[key], rel=1e-10), key
+    exact = mutual_information(u8(fused), u8(ir), u8(vis), joint_quirk=False)
+    assert exact == pytest.approx(SYNTHETIC_EXACT_MI[rule], rel=1e-10)
+    assert ref.mi(fused, ir, vis, joint_quirk=False) == pytest.approx(
+        SYNTHETIC_EXACT_MI[rule], rel=1e-10)
+    assert exact < values['MI'] - 1e-3
+
+
 @pytest.mark.parametrize('folder,name,suffix,rule', PAIRS)
 def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule,
                                                 real_data):
@@ -208,7 +267,7 @@ def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule,
     values = fusion_metrics(u8(fused), u8(ir), u8(vis))
     for key in FUSION_METRICS:
         assert values[key] == pytest.approx(expected[key], abs=1e-6), key
-    exact = ref.mi(ir, vis, fused, joint_quirk=False)
+    exact = ref.mi(fused, ir, vis, joint_quirk=False)
     assert mutual_information(
         u8(fused), u8(ir), u8(vis), joint_quirk=False) == pytest.approx(
             exact, abs=1e-6)

@@ -2,6 +2,7 @@
 import shutil
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -59,9 +60,14 @@ def test_samples_metainfo_and_loading(fused_dataset, demo_data_root,
     assert info['num_classes'] == 4
     assert 'ir_path' not in info
     sample = dataset[1]
-    assert tuple(sample['inputs'].shape) == (3, 64, 80)
-    label = sample['data_samples'].gt_sem_seg.data
-    assert set(np.unique(label.numpy())) <= {0, 1, 2, 3}
+    # LoadImageFromFile reads B, G, R, as cv2 does.
+    fused = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
+    assert fused.shape == (64, 80, 3)
+    np.testing.assert_array_equal(sample['inputs'].permute(1, 2, 0).numpy(),
+                                  fused)
+    label = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(
+        sample['data_samples'].gt_sem_seg.data[0].numpy(), label)
 
 
 def test_metainfo_without_source(fused_dataset, demo_data_root, fused_dir):

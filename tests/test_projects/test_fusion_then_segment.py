@@ -4,13 +4,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
+import mmcv
+import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 
-from segmif_mm.apis import init_model
-from tools.misc.make_demo_data import generate_demo_dataset
-from tools.misc.make_demo_data import DEMO_CLASSES
+from mmseg.registry import DATASETS, MODELS
+from segmif_mm.apis import inference_model, init_model
+from segmif_mm.visualization import FusionSegLocalVisualizer
+from tools.misc.make_demo_data import DEMO_CLASSES, generate_demo_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / 'projects' / 'fusion_then_segment'
@@ -99,24 +105,35 @@ def test_fuse_train_test_end_to_end(tmp_path: Path):
         *loader_options
     ]
     result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + \
         result.stderr[-3000:]
 
+    data_root = tmp_path / 'data' / 'segmif_demo'
     for split, count in (('train', 4), ('test', 2)):
         fused = sorted((work_dir / 'fused' / split).glob('*.png'))
-        labels = sorted(
-            (tmp_path / 'data' / 'segmif_demo' / split / 'labels').glob(
-                '*.png'))
+        labels = sorted((data_root / split / 'labels').glob('*.png'))
         assert [p.name for p in fused] == [p.name for p in labels]
         assert len(fused) == count
-        assert cv2.imread(str(fused[0])).shape == (64, 80, 3)
-    assert (work_dir / 'segmenter' / 'iter_2.pth').is_file()
+        for path in fused:
+            # SegMiF's fused image of the pair, as RGB.
+            expected = inference_model(
+                segmif, str(data_root / split / 'ir' / path.name),
+                str(data_root / split / 'vi' / path.name))
+            image = mmcv.imread(str(path), channel_order='rgb')
+            assert image.dtype == np.uint8 and image.shape == (64, 80, 3)
+            np.testing.assert_array_equal(
+                image,
+                FusionSegLocalVisualizer.fused_to_uint8(
+                    expected.pred_fused_img))
+    checkpoint = work_dir / 'segmenter' / 'iter_2.pth'
+    assert checkpoint.is_file()
 
     metrics = json.loads((work_dir / 'metrics.json').read_text())
-    for protocol in ('all', 'no_background'):
-        for key in ('mIoU', 'mAcc', 'aAcc'):
-            assert 0 <= metrics[f'{protocol}/{key}'] <= 100
+    expected = protocol_metrics(
+        segmenter_and_test_set(data_root, work_dir / 'fused', checkpoint))
+    # The metric rounds to 2 decimals.
+    assert metrics == pytest.approx(expected, abs=0.006, nan_ok=True)
     out = result.stdout
     assert f'FUSED_ROOT={work_dir / "fused"}' in out
     assert 'tools/fuse.py' in out and 'tools/train.py' in out and \
@@ -130,6 +147,55 @@ def test_fuse_train_test_end_to_end(tmp_path: Path):
     assert [float(c) for c in table_row(summary, 'all')[1:]] == [
         metrics['all/mIoU'], metrics['all/mAcc'], metrics['all/aAcc']
     ]
+
+
+def segmenter_and_test_set(data_root: Path, fused_root: Path,
+                           checkpoint: Path):
+    """The trained segmenter (eval mode) and its test dataset."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv('FUSED_ROOT', str(fused_root))
+        cfg = Config.fromfile(str(SEG_CONFIG))
+    init_default_scope(cfg.default_scope)
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, str(checkpoint), map_location='cpu')
+    dataset = DATASETS.build(
+        dict(cfg.test_dataloader.dataset, data_root=str(data_root)))
+    return model.eval(), dataset
+
+
+def protocol_metrics(model_and_dataset) -> dict:
+    """MultiProtocolIoUMetric's numbers (%, not rounded) computed from
+    the segmenter's predictions: per-class IoU and Acc over all test pixels
+    (label 255 ignored); a protocol averages them over its kept classes
+    (NaN-ignoring) and counts aAcc over the pixels of kept classes."""
+    model, dataset = model_and_dataset
+    num_classes = len(DEMO_CLASSES)
+    intersect, union, label_area = (np.zeros(num_classes) for _ in range(3))
+    for index in range(len(dataset)):
+        with torch.no_grad():
+            [sample] = model.test_step(pseudo_collate([dataset[index]]))
+        pred = sample.pred_sem_seg.data[0].numpy()
+        gt = sample.gt_sem_seg.data[0].numpy()
+        for class_id in range(num_classes):
+            is_pred = (pred == class_id) & (gt != 255)
+            is_gt = gt == class_id
+            intersect[class_id] += (is_pred & is_gt).sum()
+            union[class_id] += (is_pred | is_gt).sum()
+            label_area[class_id] += is_gt.sum()
+    with np.errstate(invalid='ignore'):
+        iou, acc = intersect / union, intersect / label_area
+    metrics = {}
+    for protocol, kept in (('all', range(num_classes)),
+                           ('no_background', range(1, num_classes))):
+        kept = list(kept)
+        metrics[f'{protocol}/aAcc'] = \
+            100 * intersect[kept].sum() / label_area[kept].sum()
+        for name, values in (('IoU', iou), ('Acc', acc)):
+            metrics[f'{protocol}/m{name}'] = 100 * np.nanmean(values[kept])
+            for class_id in kept:
+                metrics[f'{protocol}/{name}.{DEMO_CLASSES[class_id]}'] = \
+                    100 * values[class_id]
+    return metrics
 
 
 def table_row(table: str, first_cell: str) -> list:
@@ -152,7 +218,7 @@ def test_missing_fused_images_stop_the_run(tmp_path: Path):
         str(missing)
     ]
     result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert f'Fused image folder {missing}/train does not exist' in \
         result.stderr

@@ -2,15 +2,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 
 from segmif_mm.apis import init_model
-
-ort = pytest.importorskip(
-    'onnxruntime',
-    reason='onnxruntime is not installed (pip install onnxruntime); the '
-    'ONNX/PyTorch parity check needs it')
 
 
 def test_export_is_dynamic_and_matches_pytorch(tmp_path, tiny_config,

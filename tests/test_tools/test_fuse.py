@@ -54,15 +54,17 @@ def test_fuse_split_keeps_names_and_size(split, demo, tmp_path, tiny_config,
              '--out-dir', out)
     assert sorted(p.stem for p in out.iterdir()) == sorted(names[split])
     model = init_model(str(tiny_config), str(tiny_checkpoint))
-    name = names[split][0]
-    expected = inference_model(model, str(root / split / 'ir' / f'{name}.png'),
-                               str(root / split / 'vi' / f'{name}.png'))
-    # mmcv reads BGR: the file holds RGB, as a stock MMSeg pipeline expects
-    written = mmcv.imread(str(out / f'{name}.png'))
-    assert written.shape == SIZE + (3, )
-    np.testing.assert_array_equal(
-        mmcv.bgr2rgb(written),
-        FusionSegLocalVisualizer.fused_to_uint8(expected.pred_fused_img))
+    for name in names[split]:
+        expected = inference_model(model,
+                                   str(root / split / 'ir' / f'{name}.png'),
+                                   str(root / split / 'vi' / f'{name}.png'))
+        # mmcv reads BGR: the file holds RGB, as a stock MMSeg pipeline
+        # expects
+        written = mmcv.imread(str(out / f'{name}.png'))
+        assert written.dtype == np.uint8 and written.shape == SIZE + (3, )
+        np.testing.assert_array_equal(
+            mmcv.bgr2rgb(written),
+            FusionSegLocalVisualizer.fused_to_uint8(expected.pred_fused_img))
 
 
 def test_missing_split_is_an_error(demo, tmp_path, tiny_config,

@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 import cv2
@@ -9,72 +8,77 @@ import pytest
 from segmif_mm.apis import inference_model, init_model
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
-# odd sizes; manWalking's infrared JPEG is single-channel, walking's is a
-# 3-channel grey copy
-NAMES = ('manWalking', 'walking')
+# JPEG pairs of odd sizes (not multiples of 32), as in VIFB: one infrared
+# image single-channel, the other stored as a 3-channel grey copy.
+SIZES = dict(single=(47, 61), copies=(38, 53))
 
 
 @pytest.fixture
-def vifb(tmp_path: Path, real_data: Path) -> Path:
-    """A few VIFB pairs copied to ``tmp_path/{ir,vi}``."""
+def pairs(tmp_path: Path) -> Path:
+    """Synthetic pairs in ``tmp_path/{ir,vi}/<name>.jpg``."""
+    rng = np.random.default_rng(0)
     for folder in ('ir', 'vi'):
         (tmp_path / folder).mkdir()
-        for name in NAMES:
-            shutil.copy(real_data / 'vifb_pairs' / folder / f'{name}.jpg',
-                        tmp_path / folder)
+    for name, (height, width) in SIZES.items():
+        ir = rng.integers(0, 256, (height, width), dtype=np.uint8)
+        if name == 'copies':
+            ir = np.repeat(ir[..., None], 3, axis=2)
+        visible = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        assert cv2.imwrite(str(tmp_path / 'ir' / f'{name}.jpg'), ir)
+        assert cv2.imwrite(str(tmp_path / 'vi' / f'{name}.jpg'), visible)
     return tmp_path
 
 
-def test_folders_on_vifb_pairs(vifb, tmp_path, tiny_config, tiny_checkpoint,
-                               run_tool):
-    out = tmp_path / 'out'
-    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir', vifb / 'ir',
-             '--vis', vifb / 'vi', '--out-dir', out)
-    model = init_model(str(tiny_config), str(tiny_checkpoint))
-    palette = np.array(model.dataset_meta['palette'])
-    for name in NAMES:
-        height, width = cv2.imread(str(vifb / 'vi' / f'{name}.jpg')).shape[:2]
-        fused = mmcv.imread(str(out / 'fused' / f'{name}.png'),
-                            channel_order='rgb')
-        seg = mmcv.imread(str(out / 'seg' / f'{name}.png'),
-                          channel_order='rgb')
-        assert fused.shape == seg.shape == (height, width, 3)
-        # every pixel of the segmentation has a palette colour
-        assert (seg.reshape(-1, 1, 3) == palette[None]).all(-1).any(-1).all()
-    expected = inference_model(model, str(vifb / 'ir' / 'walking.jpg'),
-                               str(vifb / 'vi' / 'walking.jpg'))
-    fused = mmcv.imread(str(out / 'fused' / 'walking.png'),
+def check_outputs(out: Path, pairs: Path, name: str, model) -> None:
+    """The fused image equals the API's prediction, quantised; every pixel
+    of the segmentation has the palette colour of the predicted class."""
+    expected = inference_model(model, str(pairs / 'ir' / f'{name}.jpg'),
+                               str(pairs / 'vi' / f'{name}.jpg'))
+    fused = mmcv.imread(str(out / 'fused' / f'{name}.png'),
                         channel_order='rgb')
+    seg = mmcv.imread(str(out / 'seg' / f'{name}.png'), channel_order='rgb')
+    assert fused.dtype == seg.dtype == np.uint8
+    assert fused.shape == seg.shape == (*SIZES[name], 3)
     np.testing.assert_array_equal(
         fused,
         FusionSegLocalVisualizer.fused_to_uint8(expected.pred_fused_img))
+    np.testing.assert_array_equal(
+        seg,
+        FusionSegLocalVisualizer.colorize_sem_seg(
+            expected.pred_sem_seg, model.dataset_meta['palette']))
 
 
-def test_single_pair_with_malloc_tuning(vifb, tmp_path, tiny_config,
+def test_folders(pairs, tmp_path, tiny_config, tiny_checkpoint, run_tool):
+    out = tmp_path / 'out'
+    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir', pairs / 'ir',
+             '--vis', pairs / 'vi', '--out-dir', out)
+    model = init_model(str(tiny_config), str(tiny_checkpoint))
+    for name in SIZES:
+        check_outputs(out, pairs, name, model)
+
+
+def test_single_pair_with_malloc_tuning(pairs, tmp_path, tiny_config,
                                        tiny_checkpoint, run_tool,
                                        malloc_tuning_calls):
     out = tmp_path / 'single'
     run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
-             vifb / 'ir' / 'manWalking.jpg', '--vis',
-             vifb / 'vi' / 'manWalking.jpg', '--out-dir', out,
-             '--malloc-tuning')
+             pairs / 'ir' / 'single.jpg', '--vis', pairs / 'vi' / 'single.jpg',
+             '--out-dir', out, '--malloc-tuning')
     assert malloc_tuning_calls == [True]
-    assert sorted(p.name for p in (out / 'fused').iterdir()) == [
-        'manWalking.png'
-    ]
-    seg = cv2.imread(str(out / 'seg' / 'manWalking.png'))
-    assert seg.shape == (254, 328, 3)
+    assert sorted(p.name for p in (out / 'fused').iterdir()) == ['single.png']
+    check_outputs(out, pairs, 'single',
+                  init_model(str(tiny_config), str(tiny_checkpoint)))
 
 
-def test_unmatched_and_mixed_inputs_are_errors(vifb, tmp_path, tiny_config,
+def test_unmatched_and_mixed_inputs_are_errors(pairs, tmp_path, tiny_config,
                                                tiny_checkpoint, run_tool):
-    (vifb / 'vi' / 'walking.jpg').rename(vifb / 'vi' / 'extra.jpg')
-    with pytest.raises(ValueError, match=r"\['walking'\].*\['extra'\]"):
+    (pairs / 'vi' / 'copies.jpg').rename(pairs / 'vi' / 'extra.jpg')
+    with pytest.raises(ValueError, match=r"\['copies'\].*\['extra'\]"):
         run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
-                 vifb / 'ir', '--vis', vifb / 'vi', '--out-dir',
+                 pairs / 'ir', '--vis', pairs / 'vi', '--out-dir',
                  tmp_path / 'o')
     with pytest.raises(ValueError, match='both be files or both be folders'):
         run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
-                 vifb / 'ir' / 'walking.jpg', '--vis', vifb / 'vi',
+                 pairs / 'ir' / 'single.jpg', '--vis', pairs / 'vi',
                  '--out-dir', tmp_path / 'o')
     assert not (tmp_path / 'o').exists()

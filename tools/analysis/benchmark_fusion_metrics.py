@@ -8,14 +8,15 @@ The triplet is a real MSRS pair (``../shared/data/real/msrs_objects``), else
 the 640x480 VIFB pair (``vifb_pairs/labMan``), else a synthetic pair; the
 fused image is the rounded average of the two sources. The torch functions
 (:func:`segmif_mm.evaluation.functional.fusion_metrics`) are timed against
-the slow numpy/scipy transcription
-(:mod:`segmif_mm.evaluation.functional.reference_numpy`); each side is run
+the slow numpy/scipy transcription that the tests use as their oracle
+(``tests/test_evaluation/reference_numpy.py``); each side is run
 once to warm up, then the median of ``--runs`` runs is reported with the
 ratio and the largest difference between the two results.
 """
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Tuple
@@ -24,10 +25,14 @@ import numpy as np
 import torch
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
-                                             reference_numpy)
+from segmif_mm.evaluation.functional import FUSION_METRICS, fusion_metrics
 
-REAL = Path(__file__).resolve().parents[2].parent / 'shared' / 'data' / 'real'
+REPO = Path(__file__).resolve().parents[2]
+REAL = REPO.parent / 'shared' / 'data' / 'real'
+# The numpy reference is a test oracle, kept beside the tests that use it
+# rather than in the installed package.
+sys.path.insert(0, str(REPO / 'tests' / 'test_evaluation'))
+import reference_numpy  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

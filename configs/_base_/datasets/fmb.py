@@ -55,3 +55,16 @@ val_dataloader = dict(
             seg_map_path='test/Label'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# Segmentation under three protocols: (a) all classes, (b) without
+# `unlabeled`, (c) also without `bicycle` (FMB's test split has no bicycle
+# pixels); fusion quality of the fused image against both sources.
+val_evaluator = [
+    dict(
+        type='MultiProtocolIoUMetric',
+        protocols=dict(
+            all=[],
+            no_unlabeled=['unlabeled'],
+            fmb=['unlabeled', 'bicycle'])),
+    dict(type='FusionQualityMetric'),
+]
+test_evaluator = val_evaluator

@@ -55,3 +55,12 @@ val_dataloader = dict(
             seg_map_path='test/labels'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# Segmentation under two protocols: (a) all classes, (b) without
+# `unlabeled`; fusion quality of the fused image against both sources.
+val_evaluator = [
+    dict(
+        type='MultiProtocolIoUMetric',
+        protocols=dict(all=[], no_unlabeled=['unlabeled'])),
+    dict(type='FusionQualityMetric'),
+]
+test_evaluator = val_evaluator

@@ -5,11 +5,9 @@
 _base_ = [
     './_base_/models/segformer_mit-b3.py',
     './_base_/datasets/fused_segmif_demo.py', './_base_/default_runtime.py',
-    './_base_/schedules/schedule_80k.py'
+    './_base_/schedules/schedule_300.py'
 ]
 crop_size = (96, 96)
-max_iters = 300
-warmup_iters = 50
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
@@ -25,24 +23,3 @@ model = dict(
         num_classes=4,
         norm_cfg=norm_cfg))
 env_cfg = dict(cudnn_benchmark=False)
-
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.05,
-        begin=0,
-        end=warmup_iters,
-        by_epoch=False),
-    dict(
-        type='PolyLR',
-        eta_min=0.0,
-        power=1.0,
-        begin=warmup_iters,
-        end=max_iters,
-        by_epoch=False)
-]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

@@ -1,7 +1,13 @@
 # Table 3 on MFNet, "Concatenate": f_x' = conv1x1(cat(f_x, f_seg)).
-# SegMiF's MFNet config with the fusion head of
-# configs/_base_/models/hia_variants/segmif_mit-b3_hia-concat.py at both
-# scales (tests/test_projects checks that the two agree).
-_base_ = ['../../../configs/segmif/segmif_mit-b3_1xb8-alt8r_mfnet-360x360.py']
-hia_cfg = dict(type='ConcatAggregation', channels=64)
-model = dict(fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))
+# SegMiF's MFNet config with the model base of this variant: only the
+# fusion head differs (checked in tests/test_projects).
+_base_ = [
+    '../../../configs/_base_/models/hia_variants/segmif_mit-b3_hia-concat.py',
+    '../../../configs/_base_/datasets/mfnet_packed.py',
+    '../../../configs/_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/segmif_alt8r.py'
+]
+crop_size = (360, 360)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=9))

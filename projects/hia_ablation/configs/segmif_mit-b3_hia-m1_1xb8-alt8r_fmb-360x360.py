@@ -1,13 +1,14 @@
 # Table 3 on FMB, M1: HIA without SoAM and MoAM (MLP on the modality
 # tokens only).
-# SegMiF's FMB config with the fusion head of
-# configs/_base_/models/hia_variants/segmif_mit-b3_hia-m1.py at both
-# scales (tests/test_projects checks that the two agree).
-_base_ = ['../../../configs/segmif/segmif_mit-b3_1xb8-alt8r_fmb-360x360.py']
-hia_cfg = dict(
-    type='HierarchicalInteractiveAttention',
-    channels=64,
-    num_heads=8,
-    use_soam=False,
-    use_moam=False)
-model = dict(fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))
+# SegMiF's FMB config with the model base of this variant: only the
+# fusion head differs (checked in tests/test_projects).
+_base_ = [
+    '../../../configs/_base_/models/hia_variants/segmif_mit-b3_hia-m1.py',
+    '../../../configs/_base_/datasets/fmb.py',
+    '../../../configs/_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/segmif_alt8r.py'
+]
+crop_size = (360, 360)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=15))

@@ -2,8 +2,7 @@
 
 They follow the conventions of the MATLAB suite behind published
 infrared-visible fusion tables (see each function) so that numbers are
-directly comparable. ``reference_numpy`` holds a slow numpy/scipy
-transcription of the same formulas, kept only to verify these functions.
+directly comparable.
 """
 from .conversion import RGB2GRAY_WEIGHTS, grey_sources, rgb_to_gray
 from .fusion_metrics import (FUSION_METRICS, fusion_metrics,

@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -60,7 +61,6 @@ def test_bad_configuration_and_input():
 
 
 def test_real_pair_orders_candidate_fusions(real_data):
-    cv2 = pytest.importorskip('cv2')
     vis_path = real_data / 'msrs_objects' / 'vi' / '00003N.png'
     ir_path = real_data / 'msrs_objects' / 'ir' / '00003N.png'
     vis = cv2.imread(str(vis_path), cv2.IMREAD_GRAYSCALE)[200:296, 300:396]

@@ -7,7 +7,6 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mmseg.registry import MODELS
 from segmif_mm.models.necks import (AverageAggregation, ConcatAggregation,
-                                    HierarchicalInteractiveAttention,
                                     SumAggregation)
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
@@ -228,7 +227,3 @@ def test_parameter_free_aggregations(cfg, expected):
     assert torch.equal(out_vis, expected(f_vis, f_seg))
     with pytest.raises(ValueError, match='f_seg is None'):
         neck((f_ir, f_vis, None))
-
-
-def test_is_registered_class():
-    assert isinstance(build_hia(True, True), HierarchicalInteractiveAttention)

@@ -6,7 +6,8 @@
 dataset_type = 'FusedImageDataset'
 data_root = 'data/segmif_demo'
 # Like every image folder of a dataset, an absolute path or one relative to
-# data_root: the default is work_dirs/fused/segmif_demo of the working directory.
+# data_root: the default is work_dirs/fused/segmif_demo of the working
+# directory.
 fused_root = '{{$FUSED_ROOT:../../work_dirs/fused/segmif_demo}}'
 crop_size = (96, 96)
 train_pipeline = [

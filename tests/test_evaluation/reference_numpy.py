@@ -1,14 +1,17 @@
 """Slow numpy/scipy transcription of the MATLAB fusion-metric suite.
 
-Kept only to verify the torch functions of this package (tests) and to
-measure their speed-up (``tools/analysis/benchmark_fusion_metrics.py``);
-do not use it for evaluation. It is written independently of the torch code,
-step by step after the MATLAB scripts (``entropy``, ``Hab``-style joint
-histograms, ``gradient``, ``corr2``, ``vifp_mscale.m``, ``analysis_Qabf.m``,
+A test oracle: it verifies the torch functions of
+``segmif_mm.evaluation.functional`` (tests) and measures their speed-up
+(``tools/analysis/benchmark_fusion_metrics.py``); do not use it for
+evaluation. It is written independently of the torch code, step by step
+after the MATLAB scripts (``entropy``, ``Hab``-style joint histograms,
+``gradient``, ``corr2``, ``vifp_mscale.m``, ``analysis_Qabf.m``,
 ``ssim_index.m``) with full 2-D kernels, ``scipy.signal`` filtering and
 ``np.histogram``, so that agreement between the two means something.
 
 All functions take 2-D uint8 numpy arrays ``(H, W)`` and return floats.
+Arguments come in the order of the torch functions: the fused image first,
+then the infrared and the visible source.
 """
 from typing import Dict
 
@@ -50,9 +53,9 @@ def _mi_pair(x: np.ndarray, y: np.ndarray, joint_quirk: bool) -> float:
     return en(x) + en(y) - h_xy
 
 
-def mi(ir: np.ndarray,
+def mi(fused: np.ndarray,
+       ir: np.ndarray,
        vis: np.ndarray,
-       fused: np.ndarray,
        joint_quirk: bool = True) -> float:
     """MI(A, F) + MI(B, F) in bits."""
     return (_mi_pair(ir, fused, joint_quirk) +
@@ -78,43 +81,43 @@ def ag(fused: np.ndarray) -> float:
     grad_y, grad_x = np.gradient(img)
     rows, cols = img.shape
     return float(
-        np.sum(np.sqrt(
-            (grad_x**2 + grad_y**2) / 2)) / ((rows - 1) * (cols - 1)))
+        np.sum(np.sqrt((grad_x**2 + grad_y**2) / 2)) / ((rows - 1) *
+                                                         (cols - 1)))
 
 
 def corr2(a: np.ndarray, b: np.ndarray) -> float:
     """MATLAB ``corr2``."""
     return float(
-        np.corrcoef(
-            a.astype(np.float64).ravel(),
-            b.astype(np.float64).ravel())[0, 1])
+        np.corrcoef(a.astype(np.float64).ravel(),
+                    b.astype(np.float64).ravel())[0, 1])
 
 
-def cc(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def cc(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """Mean of corr(A, F) and corr(B, F)."""
     return (corr2(ir, fused) + corr2(vis, fused)) / 2
 
 
-def scd(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def scd(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """corr(F - B, A) + corr(F - A, B)."""
     a, b, f = (x.astype(np.float64) for x in (ir, vis, fused))
     return corr2(f - b, a) + corr2(f - a, b)
 
 
-def mse(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def mse(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """Mean of MSE(A, F) and MSE(B, F) on images divided by 255."""
     a, b, f = (x.astype(np.float64) / 255 for x in (ir, vis, fused))
     return float(0.5 * np.mean((f - a)**2) + 0.5 * np.mean((f - b)**2))
 
 
-def psnr(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def psnr(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """The suite's PSNR, 20 log10(255 / sqrt(MSE))."""
-    return float(20 * np.log10(255 / np.sqrt(mse(ir, vis, fused))))
+    return float(20 * np.log10(255 / np.sqrt(mse(fused, ir, vis))))
 
 
-def psnr_textbook(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def psnr_textbook(fused: np.ndarray, ir: np.ndarray,
+                  vis: np.ndarray) -> float:
     """PSNR with peak 1 on [0, 1] images."""
-    return float(10 * np.log10(1 / mse(ir, vis, fused)))
+    return float(10 * np.log10(1 / mse(fused, ir, vis)))
 
 
 def fspecial_gaussian(size: int, sigma: float) -> np.ndarray:
@@ -168,7 +171,7 @@ def vifp_mscale(ref: np.ndarray, dist: np.ndarray) -> float:
     return float(num / den)
 
 
-def vif(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def vif(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """VIF(A, F) + VIF(B, F)."""
     return vifp_mscale(ir, fused) + vifp_mscale(vis, fused)
 
@@ -200,7 +203,7 @@ def _edge_preservation(g_s, a_s, g_f, a_f):
     return q_g * q_a
 
 
-def qabf(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def qabf(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """``analysis_Qabf.m`` on float 0-255 data."""
     g_a, a_a = _sobel_strength_angle(ir)
     g_b, a_b = _sobel_strength_angle(vis)
@@ -222,13 +225,12 @@ def ssim_index(img1: np.ndarray, img2: np.ndarray) -> float:
     sigma1_sq = filter2_valid(window, img1 * img1) - mu1 * mu1
     sigma2_sq = filter2_valid(window, img2 * img2) - mu2 * mu2
     sigma12 = filter2_valid(window, img1 * img2) - mu1 * mu2
-    ssim_map = ((2 * mu1 * mu2 + c1) *
-                (2 * sigma12 + c2)) / ((mu1 * mu1 + mu2 * mu2 + c1) *
-                                       (sigma1_sq + sigma2_sq + c2))
+    ssim_map = ((2 * mu1 * mu2 + c1) * (2 * sigma12 + c2)) / (
+        (mu1 * mu1 + mu2 * mu2 + c1) * (sigma1_sq + sigma2_sq + c2))
     return float(np.mean(ssim_map))
 
 
-def ssim(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+def ssim(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """SSIM(A, F) + SSIM(B, F)."""
     return ssim_index(ir, fused) + ssim_index(vis, fused)
 
@@ -241,13 +243,13 @@ def all_metrics(fused: np.ndarray, ir: np.ndarray,
         'SD': sd(fused),
         'SF': sf(fused),
         'AG': ag(fused),
-        'MI': mi(ir, vis, fused),
-        'SCD': scd(ir, vis, fused),
-        'VIF': vif(ir, vis, fused),
-        'Qabf': qabf(ir, vis, fused),
-        'SSIM': ssim(ir, vis, fused),
-        'CC': cc(ir, vis, fused),
-        'MSE': mse(ir, vis, fused),
-        'PSNR': psnr(ir, vis, fused),
-        'PSNR_textbook': psnr_textbook(ir, vis, fused),
+        'MI': mi(fused, ir, vis),
+        'SCD': scd(fused, ir, vis),
+        'VIF': vif(fused, ir, vis),
+        'Qabf': qabf(fused, ir, vis),
+        'SSIM': ssim(fused, ir, vis),
+        'CC': cc(fused, ir, vis),
+        'MSE': mse(fused, ir, vis),
+        'PSNR': psnr(fused, ir, vis),
+        'PSNR_textbook': psnr_textbook(fused, ir, vis),
     }
