@@ -4,6 +4,7 @@ from typing import Dict, List, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
 BACKBONE_STAGES: Dict[str, 'BackboneStages'] = {}
@@ -78,14 +79,23 @@ class BackboneStages:
         """
         raise NotImplementedError
 
-    def __call__(self, backbone: nn.Module, img: Tensor,
-                 num_stages: int) -> List[Tensor]:
+    def check(self, backbone: nn.Module, num_stages: int) -> None:
+        """Raise ``ValueError`` unless ``1 <= num_stages <= #stages``."""
         total = len(self.channels(backbone))
         if not 1 <= num_stages <= total:
             raise ValueError(
                 f'num_stages must be between 1 and {total} (the '
                 f'{type(backbone).__name__} has {total} stages), got '
                 f'{num_stages}.')
+
+    def __call__(self, backbone: nn.Module, img: Tensor,
+                 num_stages: int) -> List[Tensor]:
+        """:meth:`forward` after :meth:`check`. A model wrapper (the
+        per-module DDP of ``MMSeparateDistributedDataParallel``) is
+        unwrapped: the stages are the wrapped module's."""
+        if is_model_wrapper(backbone):
+            backbone = backbone.module
+        self.check(backbone, num_stages)
         return self.forward(backbone, img, num_stages)
 
 
@@ -126,8 +136,11 @@ class WholeBackboneStages(BackboneStages):
             backbone.train(training)
         return tuple(out.shape[1] for out in outs)
 
-    def __call__(self, backbone: nn.Module, img: Tensor,
-                 num_stages: int) -> List[Tensor]:
+    def check(self, backbone: nn.Module, num_stages: int) -> None:
+        """Checked in :meth:`forward`, which has the outputs."""
+
+    def forward(self, backbone: nn.Module, img: Tensor,
+                num_stages: int) -> List[Tensor]:
         outs = backbone(img)
         if len(outs) < num_stages:
             raise ValueError(
