@@ -2,7 +2,9 @@
 import copy
 import sys
 from pathlib import Path
+from typing import Dict, List, Tuple
 
+import cv2
 import pytest
 import torch
 from mmengine.config import Config
@@ -33,6 +35,7 @@ def load_tiny_segmif() -> dict:
 
 
 TINY_SEGMIF = load_tiny_segmif()
+
 
 def pytest_configure(config):
     config.addinivalue_line(
@@ -79,3 +82,59 @@ def real_data() -> Path:
         pytest.skip(f'real samples not found at {REAL_DATA} (CI provides '
                     '../shared/data/real beside the checkout)')
     return REAL_DATA
+
+
+@pytest.fixture
+def broken_demo_split(tmp_path) -> Tuple[Path, Dict[str, List[str]]]:
+    """A demo train split of 8 samples, 6 of them broken in a different way
+    each (one sample twice), and the problems a data check must report.
+
+    Returns:
+        tuple[Path, dict[str, list[str]]]: The data root, and per broken
+        sample the regular expressions of its problems, in order.
+    """
+    root = tmp_path / 'broken_demo'
+    names = generate_demo_dataset(
+        str(root), num_train=8, num_test=1, size=(64, 80))['train']
+    split = root / 'train'
+    vi, ir, labels = split / 'vi', split / 'ir', split / 'labels'
+    (vi / f'{names[0]}.png').write_bytes(b'not an image')
+    (ir / f'{names[1]}.png').rename(ir / f'{names[1].lower()}.png')
+    image = cv2.imread(str(ir / f'{names[2]}.png'), cv2.IMREAD_UNCHANGED)
+    cv2.imwrite(str(ir / f'{names[2]}.png'), image[:-4])
+    label = cv2.imread(str(labels / f'{names[3]}.png'), cv2.IMREAD_UNCHANGED)
+    label[0, :3] = (9, 17, 255)
+    cv2.imwrite(str(labels / f'{names[3]}.png'), label)
+    (labels / f'{names[4]}.png').write_bytes(b'')
+    data = (vi / f'{names[5]}.png').read_bytes()
+    (vi / f'{names[5]}.png').write_bytes(data[:len(data) // 2])
+    cv2.imwrite(str(labels / f'{names[5]}.png'), label[:, :-1])
+    problems = {
+        names[0]: [
+            rf'UndecodableImageFileError: Visible image '
+            rf'\S+/{names[0]}.png cannot be decoded'
+        ],
+        names[1]: [
+            rf'MissingImageFileError: Infrared image '
+            rf'\S+/{names[1]}.png does not exist. '
+            rf'{names[1].lower()}.png exists beside it'
+        ],
+        names[2]: [
+            rf'ValueError: Infrared image \S+/{names[2]}.png is 60x80 '
+            r'\(HxW\) but visible image'
+        ],
+        names[3]: [
+            rf'ValueError: Label file \S+/{names[3]}.png contains '
+            r'class ids \[9, 17\] outside'
+        ],
+        names[4]:
+        [rf'EmptyImageFileError: Label file \S+/{names[4]}.png is '
+         'empty'],
+        names[5]: [
+            rf'TruncatedImageFileError: Visible image '
+            rf'\S+/{names[5]}.png is truncated',
+            rf'ValueError: Label file \S+/{names[5]}.png is 64x79 '
+            r'\(HxW\) but image \S+ is 64x80'
+        ],
+    }
+    return root, problems

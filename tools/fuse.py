@@ -1,7 +1,8 @@
 """Write SegMiF's fused images for a whole dataset split.
 
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
-        [--device cuda:0] [--num-workers 2] [--cfg-options ...]
+        [--device cuda:0] [--num-workers 2] [--skip-existing]
+        [--cfg-options ...]
 
 The split's dataset (``cfg.{train,val,test}_dataloader.dataset``) is read
 with the config's test pipeline minus annotation loading (no random
@@ -11,17 +12,27 @@ visible image's path relative to the dataset's visible folder, without
 extension. A stock MMSeg segmenter can then be trained on the fused images,
 e.g. with ``data_prefix=dict(img_path=DIR, seg_map_path=...)`` and
 ``img_suffix='.png'``.
+
+A bad sample (missing partner, unreadable file, size mismatch ...) is
+reported with its name and reason and skipped; the run goes on, ends with a
+summary (done, skipped, failed with reasons) and exits with status 1 if any
+sample failed. Images are written atomically (temporary name, then rename),
+so ``--skip-existing`` resumes an interrupted run without redoing finished
+images.
 """
 import argparse
 import os.path as osp
+from functools import partial
 
 import mmcv
 import torch
 from mmengine.config import ConfigDict, DictAction
-from mmengine.runner import Runner
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
+from mmseg.registry import DATASETS
 from segmif_mm.apis import inference_pipeline_cfg, init_model
+from segmif_mm.utils import BatchReport, imwrite_atomically, load_keep_going
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -40,6 +51,10 @@ def parse_args() -> argparse.Namespace:
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument(
         '--num-workers', type=int, default=0, help='dataloader workers')
+    parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='skip samples whose fused image exists (resume a run)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -79,36 +94,59 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
     return dataset_cfg
 
 
-def main() -> None:
-    args = parse_args()
+def load_sample(dataset: BaseDataset, index: int) -> dict:
+    """Sample ``index`` through the dataset's (inference) pipeline."""
+    data = dataset.prepare_data(index)
+    if data is None:
+        raise ValueError('the pipeline dropped the sample')
+    return data
+
+
+def fuse_split(args: argparse.Namespace) -> BatchReport:
+    """Fuse every sample of ``args.split``, keeping going past bad ones."""
     model = init_model(
         args.config,
         args.checkpoint,
         args.device,
         args.cfg_options,
         trust_checkpoint=True)
-    dataloader = Runner.build_dataloader(
-        dict(
-            batch_size=1,
-            num_workers=args.num_workers,
-            persistent_workers=False,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=split_dataset_cfg(model.cfg, args.split)))
-    dataset = dataloader.dataset
+    dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
     img_dir = dataset.data_prefix.get('img_path', '')
 
-    progress = ProgressBar(len(dataset))
+    report = BatchReport('images')
+    todo = []
+    for index in range(len(dataset)):
+        img_path = dataset.get_data_info(index)['img_path']
+        name = osp.splitext(osp.relpath(img_path, img_dir))[0]
+        out = osp.join(args.out_dir, name + '.png')
+        if not (args.skip_existing and report.skip_existing(name, [out])):
+            todo.append((name, index))
+
+    progress = ProgressBar(len(todo))
+    samples = load_keep_going(todo, partial(load_sample, dataset),
+                              args.num_workers)
     with torch.no_grad():
-        for data_batch in dataloader:
-            for output in model.test_step(data_batch):
-                name = osp.splitext(osp.relpath(output.img_path, img_dir))[0]
-                fused = FusionSegLocalVisualizer.fused_to_uint8(
-                    output.pred_fused_img)
-                mmcv.imwrite(
-                    mmcv.rgb2bgr(fused), osp.join(args.out_dir, name + '.png'))
-                progress.update()
-    print(f'\n{len(dataset)} fused images of the {args.split} split written '
-          f'to {args.out_dir}')
+        for name, data, error in samples:
+            if error is not None:
+                report.failed(name, error)
+            else:
+                with report.attempt(name):
+                    output = model.test_step(pseudo_collate([data]))[0]
+                    fused = FusionSegLocalVisualizer.fused_to_uint8(
+                        output.pred_fused_img)
+                    imwrite_atomically(
+                        osp.join(args.out_dir, name + '.png'),
+                        mmcv.rgb2bgr(fused))
+            progress.update()
+    return report
+
+
+def main() -> None:
+    args = parse_args()
+    report = fuse_split(args)
+    print(f'\n{report.summary()}\nFused images of the {args.split} split '
+          f'in {args.out_dir}')
+    report.exit()
 
 
 if __name__ == '__main__':

@@ -1,28 +1,37 @@
 """Fuse and segment infrared/visible pairs with a trained SegMiF model.
 
     python tools/infer.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
-        [--device cuda:0] [--batch-size 4] [--malloc-tuning]
-        [--cfg-options ...]
+        [--device cuda:0] [--batch-size 4] [--skip-existing]
+        [--malloc-tuning] [--cfg-options ...]
 
 ``--ir``/``--vis`` are either two files (one pair) or two folders whose
-images are matched by file name without extension (every image must have a
-partner). Writes ``DIR/fused/<name>.png`` (8-bit RGB fused image) and
-``DIR/seg/<name>.png`` (segmentation coloured with the dataset palette),
-both at the input size. ``--malloc-tuning`` (CPU, glibc) keeps large
+images are matched by file name without extension. Writes
+``DIR/fused/<name>.png`` (8-bit RGB fused image) and ``DIR/seg/<name>.png``
+(segmentation coloured with the dataset palette), both at the input size.
+
+A bad pair (no partner, unreadable or mismatched images, ...) is reported
+with its name and reason and skipped; the run goes on, ends with a summary
+(done, skipped, failed with reasons) and exits with status 1 if any pair
+failed. Outputs are written atomically (temporary name, then rename), so
+``--skip-existing`` resumes an interrupted run without redoing finished
+pairs. ``--malloc-tuning`` (CPU, glibc) keeps large
 buffers for reuse between pairs instead of returning them to the system:
 faster on big images, at the price of a resident size that stays at its peak
 (see :func:`segmif_mm.utils.tune_malloc_for_inference`).
 """
 import argparse
-import os
 import os.path as osp
+from typing import Dict, List, Tuple
 
 import mmcv
 from mmengine.config import DictAction
+from mmengine.structures import BaseDataElement
 from mmengine.utils import ProgressBar
+from torch import nn
 
 from segmif_mm.apis import inference_model, init_model
-from segmif_mm.utils import collect_pairs, tune_malloc_for_inference
+from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
+                             tune_malloc_for_inference)
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -42,6 +51,10 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help='pairs per forward pass (pairs of equal size are batched)')
     parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='skip pairs whose fused and seg outputs exist (resume a run)')
+    parser.add_argument(
         '--malloc-tuning',
         action='store_true',
         help='reuse large CPU buffers between pairs (glibc mallopt)')
@@ -56,9 +69,48 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def output_paths(out_dir: str, name: str) -> List[str]:
+    """The fused image and the segmentation written for pair ``name``."""
+    return [
+        osp.join(out_dir, folder, name + '.png') for folder in ('fused', 'seg')
+    ]
+
+
+def write_outputs(result: BaseDataElement, paths: List[str],
+                  palette: list) -> None:
+    """Write a pair's fused image and coloured segmentation atomically."""
+    fused = FusionSegLocalVisualizer.fused_to_uint8(result.pred_fused_img)
+    seg = FusionSegLocalVisualizer.colorize_sem_seg(result.pred_sem_seg,
+                                                    palette)
+    for path, image in zip(paths, (fused, seg)):
+        imwrite_atomically(path, mmcv.rgb2bgr(image))
+
+
+def infer_batch(model: nn.Module, batch: List[Tuple[str, Dict[str, str]]],
+                out_dir: str, report: BatchReport) -> None:
+    """Run pairs as one batch; if that fails, one at a time, so that only
+    the bad pairs fail."""
+    results = None
+    if len(batch) > 1:
+        try:
+            results = inference_model(model,
+                                      [paths['ir'] for _, paths in batch],
+                                      [paths['vis'] for _, paths in batch])
+        except Exception:  # isolated below, pair by pair
+            for pair in batch:
+                infer_batch(model, [pair], out_dir, report)
+            return
+    palette = model.dataset_meta['palette']
+    for i, (name, paths) in enumerate(batch):
+        with report.attempt(name):
+            result = results[i] if results else inference_model(
+                model, paths['ir'], paths['vis'])
+            write_outputs(result, output_paths(out_dir, name), palette)
+
+
 def main() -> None:
     args = parse_args()
-    pairs = collect_pairs(args.ir, args.vis)
+    matching = collect_pairs(args.ir, args.vis)
     if args.malloc_tuning and not tune_malloc_for_inference():
         print('--malloc-tuning ignored: it needs glibc (Linux).')
     model = init_model(
@@ -67,30 +119,22 @@ def main() -> None:
         args.device,
         args.cfg_options,
         trust_checkpoint=True)
-    palette = model.dataset_meta['palette']
-    for folder in ('fused', 'seg'):
-        os.makedirs(osp.join(args.out_dir, folder), exist_ok=True)
 
-    progress = ProgressBar(len(pairs))
-    for start in range(0, len(pairs), args.batch_size):
-        batch = pairs[start:start + args.batch_size]
-        results = inference_model(model, [ir for _, ir, _ in batch],
-                                  [vis for _, _, vis in batch])
-        for (name, _, _), result in zip(batch, results):
-            fused = FusionSegLocalVisualizer.fused_to_uint8(
-                result.pred_fused_img)
-            seg = FusionSegLocalVisualizer.colorize_sem_seg(
-                result.pred_sem_seg, palette)
-            mmcv.imwrite(
-                mmcv.rgb2bgr(fused),
-                osp.join(args.out_dir, 'fused', name + '.png'))
-            mmcv.imwrite(
-                mmcv.rgb2bgr(seg), osp.join(args.out_dir, 'seg',
-                                            name + '.png'))
+    report = BatchReport('pairs')
+    report.add_problems(matching.problems)
+    todo = [(name, paths) for name, paths in matching.matched
+            if not (args.skip_existing and report.skip_existing(
+                name, output_paths(args.out_dir, name)))]
+    progress = ProgressBar(len(todo))
+    for start in range(0, len(todo), args.batch_size):
+        batch = todo[start:start + args.batch_size]
+        infer_batch(model, batch, args.out_dir, report)
+        for _ in batch:
             progress.update()
-    print(f'\n{len(pairs)} fused images and segmentations written to '
+    print(f'\n{report.summary()}\nOutputs in '
           f'{osp.join(args.out_dir, "fused")} and '
           f'{osp.join(args.out_dir, "seg")}')
+    report.exit()
 
 
 if __name__ == '__main__':

@@ -1,3 +1,5 @@
+from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
+                            check_sample, leaf_datasets)
 from .fmb import FMBDataset
 from .mfnet import MFNetDataset
 from .mfnet_packed import MFNetPackedDataset
@@ -12,5 +14,6 @@ __all__ = [
     'MultiModalSegDataset', 'FMBDataset', 'MFNetDataset', 'MFNetPackedDataset',
     'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset', 'ConcatInfrared',
     'LoadMultiModalAnnotations', 'LoadMultiModalImages',
-    'LoadMultiModalImagesFromNDArray'
+    'LoadMultiModalImagesFromNDArray', 'DatasetCheck', 'DatasetCheckError',
+    'check_dataset', 'check_sample', 'leaf_datasets'
 ]

@@ -1,5 +1,6 @@
-from .batch_jobs import (IMAGE_SUFFIXES, BatchReport, collect_pairs,
-                         images_by_stem, write_atomically)
+from .batch_jobs import (IMAGE_SUFFIXES, BatchReport, Matching, collect_pairs,
+                         describe, images_by_stem, imwrite_atomically,
+                         load_keep_going, match_by_stem, write_atomically)
 from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
 from .dist import init_cpu_distributed
 from .gaussian import gaussian_kernel1d
@@ -7,7 +8,8 @@ from .memory import tune_malloc_for_inference
 from .quantization import to_uint8
 
 __all__ = [
-    'IMAGE_SUFFIXES', 'BatchReport', 'collect_pairs', 'images_by_stem',
+    'IMAGE_SUFFIXES', 'BatchReport', 'Matching', 'collect_pairs', 'describe',
+    'images_by_stem', 'imwrite_atomically', 'load_keep_going', 'match_by_stem',
     'write_atomically', 'gaussian_kernel1d', 'init_cpu_distributed',
     'load_trusted_checkpoint', 'to_uint8', 'trust_local_checkpoints',
     'tune_malloc_for_inference'

@@ -1,5 +1,6 @@
 """PhaseOptimWrapperDict and SegMiFOptimWrapperConstructor on a tiny SegMiF."""
 import copy
+import math
 import tempfile
 
 import pytest
@@ -14,7 +15,8 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg.structures import SegDataSample
-from segmif_mm.engine.optimizers import PhaseOptimWrapperDict
+from segmif_mm.engine.optimizers import (NonFiniteLossError,
+                                         PhaseOptimWrapperDict)
 
 SEG_MODULES = ('backbone.', 'neck.', 'decode_head.')
 
@@ -242,3 +244,57 @@ def test_train_step_under_separate_ddp(tiny_segmif_cfg):
             assert sample.pred_fused_img.shape == (32, 32)
         finally:
             dist.destroy_process_group()
+
+
+# ------------------------------------------------ non-finite loss / grads
+def nan_fusion_term(model, term='loss_ssim'):
+    """Make one term of the fusion loss NaN (forward hook)."""
+
+    def hook(module, args, outputs):
+        outputs[term] = outputs[term] * float('nan')
+        return outputs
+
+    return model.fusion_loss.register_forward_hook(hook)
+
+
+@pytest.mark.parametrize('phase', ['fusion', 'joint'])
+def test_nonfinite_loss_term_stops_before_any_update(tiny_segmif_cfg, phase):
+    model = build_model(tiny_segmif_cfg)
+    wrappers = build_wrappers(model)
+    model.phase = phase
+    nan_fusion_term(model)
+    before = snapshot(model)
+    with pytest.raises(NonFiniteLossError) as info:
+        model.train_step(data_batch(), wrappers)
+    message = str(info.value)
+    assert message.startswith('Non-finite loss: fusion.loss_ssim = nan, ')
+    assert 'decode.loss_ce = ' in message
+    assert set(info.value.terms) >= {'fusion.loss_ssim', 'decode.loss_ce'}
+    assert math.isnan(info.value.terms['fusion.loss_ssim'])
+    assert not changed(before, model, seg=False)
+    assert not changed(before, model, seg=True)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_nonfinite_gradient_stops_before_any_update(tiny_segmif_cfg):
+    model = build_model(tiny_segmif_cfg)
+    wrappers = build_wrappers(model)
+    model.phase = 'fusion'
+    name, param = next((n, p) for n, p in model.named_parameters()
+                       if n.startswith('fusion_head.'))
+    handle = param.register_hook(lambda grad: grad * float('inf'))
+    before = snapshot(model)
+    with pytest.raises(NonFiniteLossError) as info:
+        model.train_step(data_batch(), wrappers)
+    assert str(info.value).startswith(
+        'Non-finite gradients of 1 parameter(s) although the loss is finite '
+        '(')
+    assert str(info.value).endswith(f': {name}.')
+    assert info.value.parameters == [name]
+    assert not changed(before, model, seg=False)
+    # cleared, so that a skipped update leaves nothing behind
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters())
+    # the next, finite step trains normally
+    handle.remove()
+    model.train_step(data_batch(), wrappers)
+    assert changed(before, model, seg=False)

@@ -7,8 +7,8 @@ import pytest
 from mmengine.config import Config
 
 from segmif_mm.apis import inference_model, init_model
-from tools.misc.make_demo_data import generate_demo_dataset
 from segmif_mm.visualization import FusionSegLocalVisualizer
+from tools.misc.make_demo_data import generate_demo_dataset
 
 SIZE = (64, 72)
 
@@ -72,3 +72,30 @@ def test_missing_split_is_an_error(demo, tmp_path, tiny_config,
     with pytest.raises(KeyError, match='val_dataloader'):
         run_tool('fuse.py', tiny_config, tiny_checkpoint, '--split', 'val',
                  '--out-dir', tmp_path / 'out')
+
+
+def test_fuse_split_keeps_going_and_resumes(demo, tmp_path, tiny_config,
+                                            tiny_checkpoint, run_tool, capsys):
+    root, names = demo
+    good, bad = names['test']
+    (root / 'test' / 'ir' / f'{bad}.png').write_bytes(b'')
+    out = tmp_path / 'fused'
+    args = (tiny_config, tiny_checkpoint, '--split', 'test', '--out-dir', out,
+            '--num-workers', '1')
+    with pytest.raises(SystemExit) as exc:
+        run_tool('fuse.py', *args)
+    assert exc.value.code == 1
+    assert [p.name for p in out.iterdir()] == [f'{good}.png']
+    printed = capsys.readouterr().out
+    assert '1 images done, 0 skipped, 1 failed' in printed
+    assert f'failed: {bad}: EmptyImageFileError: Infrared image ' \
+        f'{root / "test" / "ir" / bad}.png is empty (0 bytes)' in printed
+
+    # the bad file is fixed: a resumed run only fuses it
+    shutil.copy(root / 'test' / 'ir' / f'{good}.png',
+                root / 'test' / 'ir' / f'{bad}.png')
+    run_tool('fuse.py', *args, '--skip-existing')
+    printed = capsys.readouterr().out
+    assert '1 images done, 1 skipped, 0 failed' in printed
+    assert f'skipped: {good}: output exists (--skip-existing)' in printed
+    assert sorted(p.stem for p in out.iterdir()) == sorted(names['test'])

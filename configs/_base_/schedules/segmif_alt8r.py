@@ -57,17 +57,22 @@ param_scheduler = dict(
             by_epoch=False)
     ])
 
+# AtomicCheckpointHook: a run killed at any moment (even mid-save) resumes
+# from a complete checkpoint. CheckDatasetHook: every training sample is read
+# before the first iteration, a broken split fails at once with the list of
+# its problems (remove it to skip the check).
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='PhaseParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         by_epoch=False,
         interval=fusion_iters + seg_iters,
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    check_dataset=dict(type='CheckDatasetHook'))
 custom_hooks = [
     dict(
         type='DynamicTaskWeightHook',

@@ -1,9 +1,12 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .check_dataset_hook import CheckDatasetHook
 from .dynamic_task_weight_hook import DynamicTaskWeightHook
 from .fusion_seg_visualization_hook import FusionSegVisualizationHook
 from .phase_param_scheduler_hook import PhaseParamSchedulerHook
 from .trust_local_checkpoints_hook import TrustLocalCheckpointsHook
 
 __all__ = [
-    'DynamicTaskWeightHook', 'FusionSegVisualizationHook',
-    'PhaseParamSchedulerHook', 'TrustLocalCheckpointsHook'
+    'AtomicCheckpointHook', 'CheckDatasetHook', 'DynamicTaskWeightHook',
+    'FusionSegVisualizationHook', 'PhaseParamSchedulerHook',
+    'TrustLocalCheckpointsHook'
 ]

@@ -97,7 +97,9 @@ class DynamicTaskWeightHook(Hook):
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         model = self._unwrap(runner)
-        if model.phase not in self.phases:
+        # no outputs: the update was skipped (non-finite loss), its losses
+        # must not reach λ
+        if model.phase not in self.phases or not outputs:
             return
         missing = [t for t in self.tasks if f'task_{t}' not in outputs]
         if missing:

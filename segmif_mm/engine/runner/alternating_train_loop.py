@@ -1,4 +1,5 @@
 import bisect
+import logging
 from typing import Dict, List, NamedTuple, Sequence, Union
 
 from mmengine.logging import print_log
@@ -8,6 +9,9 @@ from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
 from segmif_mm.models.utils import get_phase
+from ..optimizers.nonfinite import NonFiniteLossError
+
+NONFINITE_MODES = ('raise', 'skip')
 
 
 class PhaseSpan(NamedTuple):
@@ -46,12 +50,22 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         val_before_train (bool): Also validate the untrained (or freshly
             loaded) model before the first iteration, as a baseline. Not
             repeated when resuming. Defaults to False.
+        nonfinite_loss (str): What a NaN or infinite loss term or gradient
+            does (detected before any parameter changes by
+            :class:`~segmif_mm.engine.PhaseOptimWrapperDict`): ``'raise'``
+            (default) stops training with a :class:`NonFiniteLossError`
+            naming the iteration, round, phase and loss terms (or
+            parameters); ``'skip'`` skips that update, logs a warning and
+            counts it. The count is the runtime info
+            ``skipped_nonfinite_updates`` of the message hub, saved in every
+            checkpoint, so it survives ``--resume``. Defaults to 'raise'.
 
     Example:
         >>> train_cfg = dict(
         >>>     type='AlternatingTrainLoop', num_rounds=8,
         >>>     phases=[dict(phase='fusion', iters=5000),
-        >>>             dict(phase='seg', iters=10000)])
+        >>>             dict(phase='seg', iters=10000)],
+        >>>     nonfinite_loss='raise')
     """
 
     def __init__(self,
@@ -62,7 +76,12 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
                                            dict(phase='seg', iters=10000)),
                  val_begin: int = 1,
                  val_interval: Union[int, None] = None,
-                 val_before_train: bool = False) -> None:
+                 val_before_train: bool = False,
+                 nonfinite_loss: str = 'raise') -> None:
+        if nonfinite_loss not in NONFINITE_MODES:
+            raise ValueError(f'nonfinite_loss must be one of '
+                             f'{NONFINITE_MODES}, got {nonfinite_loss!r}.')
+        self.nonfinite_loss = nonfinite_loss
         self.spans = self.build_spans(num_rounds, phases)
         self.num_rounds = num_rounds
         self.round_ends = {
@@ -125,7 +144,9 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
         return super().run()
 
     def run_iter(self, data_batch: Sequence[dict]) -> None:
-        """Set the model's phase for this iteration, then train on it."""
+        """Set the model's phase for this iteration, then train on it (as
+        mmengine's ``IterBasedTrainLoop.run_iter``, plus the handling of a
+        non-finite loss)."""
         span = self.span_at(self._iter)
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
@@ -140,9 +161,51 @@ class AlternatingTrainLoop(IterBasedTrainLoop):
                 logger='current')
         self.runner.message_hub.update_info('train_round', span.round)
         self.runner.message_hub.update_info('train_phase', span.phase)
-        super().run_iter(data_batch)
+        self.runner.call_hook(
+            'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
+        try:
+            outputs = self.runner.model.train_step(
+                data_batch, optim_wrapper=self.runner.optim_wrapper)
+        except NonFiniteLossError as err:
+            outputs = self.handle_nonfinite(err, span)
+        self.runner.call_hook(
+            'after_train_iter',
+            batch_idx=self._iter,
+            data_batch=data_batch,
+            outputs=outputs)
+        self._iter += 1
         if (self.validate_at_round_end and self._iter in self.round_ends
                 and self._iter < self._max_iters
                 and self.runner.val_loop is not None
                 and self._iter >= self.val_begin):
             self.runner.val_loop.run()
+
+    def handle_nonfinite(self, err: NonFiniteLossError,
+                         span: PhaseSpan) -> dict:
+        """Stop with the iteration, round and phase named, or skip the
+        update and count it.
+
+        Returns:
+            dict: The (empty) outputs of a skipped iteration.
+
+        Raises:
+            NonFiniteLossError: With ``nonfinite_loss='raise'``.
+        """
+        where = (f'Iteration {self._iter + 1} (round {span.round + 1}/'
+                 f'{self.num_rounds}, {span.phase} phase)')
+        if self.nonfinite_loss == 'raise':
+            raise NonFiniteLossError(
+                f'{where}: {err} No parameter was updated. Lower the '
+                'learning rate, train in fp32 (no --amp), check the data '
+                '(tools/misc/check_dataset.py), or set '
+                "train_cfg.nonfinite_loss='skip' to skip such updates.",
+                terms=err.terms,
+                parameters=err.parameters) from err
+        hub = self.runner.message_hub
+        skipped = hub.get_info('skipped_nonfinite_updates', 0) + 1
+        hub.update_info('skipped_nonfinite_updates', skipped)
+        print_log(
+            f'{where}: {err} Update skipped ({skipped} skipped so far).',
+            logger='current',
+            level=logging.WARNING)
+        return {}
