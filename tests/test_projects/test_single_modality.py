@@ -30,8 +30,8 @@ def test_select_modality_shapes_and_values(select_modality, modality,
                                            channels):
     results = pair()
     visible, infrared = results['img'].copy(), results['ir'].copy()
-    transform = TRANSFORMS.build(dict(type='SelectModality',
-                                      modality=modality))
+    transform = TRANSFORMS.build(
+        dict(type='SelectModality', modality=modality))
     assert isinstance(transform, select_modality)
     assert repr(transform) == f"SelectModality(modality='{modality}')"
     out = transform(results)
