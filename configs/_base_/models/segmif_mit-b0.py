@@ -49,7 +49,6 @@ model = dict(
         growth=32,
         dilations=(2, 2, 2, 2, 2),
         num_blocks=1,
-        guidance_channels=(32, 64),
         hia_cfgs=[
             dict(
                 type='HierarchicalInteractiveAttention',
