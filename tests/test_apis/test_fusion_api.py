@@ -84,6 +84,7 @@ def test_shipped_weights_fuse_and_load_into_segmif_configs(tmp_path):
     # the fusion head of every paper config (MiT-B1..B5 guidance widths)
     for config in sorted((REPO / 'configs' / 'segmif').glob('*mit-b3*.py')):
         cfg = Config.fromfile(str(config)).model.fusion_head
+        cfg.setdefault('guidance_channels', (64, 128))  # MiT-B1..B5 widths
         MODELS.build(cfg).load_state_dict(head, strict=True)
     ir, vis = write_pair(tmp_path, shape=(41, 67))
     fused = fuse_pair(init_fusion_model(), ir, vis)
