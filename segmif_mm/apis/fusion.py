@@ -28,8 +28,11 @@ DEFAULT_FUSION_CHECKPOINT = REPO_ROOT / 'checkpoints' / (
 def fusion_state_keys(model: nn.Module) -> List[str]:
     """State-dict keys that the fused image depends on.
 
-    The fusion head and the backbone stages that produce its guidance
-    (MiT stage ``i`` for every scale ``i`` in ``model.guidance_scales``).
+    The fusion head's, and those of the backbone modules that the guidance
+    pass runs, with everything they hold (found by running it once on a
+    small blank image with forward hooks on every backbone module), so this
+    holds for any backbone: MiT stages 1-2, a ResNet's stem and first
+    layers, the whole backbone for the fallback that runs all of it.
 
     Args:
         model (nn.Module): A ``SegMiF``.
@@ -37,11 +40,30 @@ def fusion_state_keys(model: nn.Module) -> List[str]:
     Returns:
         list[str]: Sorted keys.
     """
-    stages = range(max(model.guidance_scales) + 1) \
-        if model.guidance_scales else ()
-    prefixes = ('fusion_head.', ) + tuple(f'backbone.layers.{i}.'
-                                          for i in stages)
-    return sorted(k for k in model.state_dict() if k.startswith(prefixes))
+    ran = set()
+    hooks = [
+        module.register_forward_hook(
+            lambda *args, name=name: ran.add(name))
+        for name, module in model.backbone.named_modules()
+    ]
+    size = max(64, model.backbone_min_size)
+    size = -(-size // model.backbone_size_divisor) * \
+        model.backbone_size_divisor
+    try:
+        with torch.no_grad():
+            model.guidance_features(
+                torch.zeros(1, 3, size, size,
+                            device=next(model.parameters()).device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    keys = [k for k in model.state_dict() if k.startswith('fusion_head.')]
+    for name, module in model.backbone.named_modules():
+        if name not in ran:
+            continue
+        prefix = f'backbone.{name}.' if name else 'backbone.'
+        keys += [prefix + key for key in module.state_dict()]
+    return sorted(set(keys) & set(model.state_dict()))
 
 
 def extract_fusion_weights(model: nn.Module,
