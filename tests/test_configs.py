@@ -56,7 +56,7 @@ def phase_lengths(train_cfg) -> dict:
     plain loop)."""
     if train_cfg.type == 'AlternatingTrainLoop':
         spans = LOOPS.get(train_cfg.type).build_spans(train_cfg.num_rounds,
-                                                       train_cfg.phases)
+                                                      train_cfg.phases)
         lengths = dict.fromkeys((span.phase for span in spans), 0)
         for span in spans:
             lengths[span.phase] += span.end - span.begin
@@ -128,6 +128,5 @@ def test_config_builds(path: Path, load_config):
     assert schedulers.keys() == wrappers.keys() == lengths.keys()
     for phase, scheduler_cfgs in schedulers.items():
         for scheduler in scheduler_cfgs:
-            PARAM_SCHEDULERS.build(
-                dict(scheduler, optimizer=wrappers[phase]))
+            PARAM_SCHEDULERS.build(dict(scheduler, optimizer=wrappers[phase]))
         assert max(s.end for s in scheduler_cfgs) == lengths[phase], phase

@@ -42,8 +42,7 @@ def fusion_state_keys(model: nn.Module) -> List[str]:
     """
     ran = set()
     hooks = [
-        module.register_forward_hook(
-            lambda *args, name=name: ran.add(name))
+        module.register_forward_hook(lambda *args, name=name: ran.add(name))
         for name, module in model.backbone.named_modules()
     ]
     size = max(64, model.backbone_min_size)
@@ -52,8 +51,8 @@ def fusion_state_keys(model: nn.Module) -> List[str]:
     try:
         with torch.no_grad():
             model.guidance_features(
-                torch.zeros(1, 3, size, size,
-                            device=next(model.parameters()).device))
+                torch.zeros(
+                    1, 3, size, size, device=next(model.parameters()).device))
     finally:
         for hook in hooks:
             hook.remove()

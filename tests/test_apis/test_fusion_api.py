@@ -24,17 +24,20 @@ def write_pair(root: Path, shape=(37, 53)):
     return str(root / 'ir.png'), str(root / 'vis.png')
 
 
-@pytest.mark.parametrize('config,stages', [('segmif_swin_tiny.py', 'stages'),
-                                           ('segmif_convnext_tiny.py',
-                                            'stages')])
+@pytest.mark.parametrize('config,stages',
+                         [('segmif_swin_tiny.py', 'stages'),
+                          ('segmif_convnext_tiny.py', 'stages')])
 def test_fusion_keys_follow_any_backbones_guidance_stages(config, stages):
     """The weights of the stages the guidance pass runs, and no others."""
     model = init_fusion_model(str(REPO / 'tests' / 'configs' / config))
     keys = fusion_state_keys(model)
-    used = {k.split('.')[2] for k in keys if k.startswith(f'backbone.{stages}.')}
+    used = {
+        k.split('.')[2]
+        for k in keys if k.startswith(f'backbone.{stages}.')
+    }
     assert used == {'0', '1'}
-    assert not any(k.startswith(('decode_head.', 'auxiliary_head.'))
-                   for k in keys)
+    assert not any(
+        k.startswith(('decode_head.', 'auxiliary_head.')) for k in keys)
     torch.manual_seed(1)
     rgb = torch.rand(1, 3, 64, 64)
     expected = model.guidance_features(rgb)

@@ -14,14 +14,11 @@ from PIL import Image
 from segmif_mm.datasets import (LoadMultiModalAnnotations,
                                 LoadMultiModalImages,
                                 LoadMultiModalImagesFromNDArray)
-from segmif_mm.datasets.transforms import (EmptyImageFileError, ImageFileError,
-                                           MissingImageFileError,
-                                           MultiPageImageFileError,
-                                           NonFiniteImageError,
-                                           TruncatedImageFileError,
-                                           UndecodableImageFileError,
-                                           UnreadableImageFileError,
-                                           UnsupportedPixelTypeError)
+from segmif_mm.datasets.transforms import (
+    EmptyImageFileError, ImageFileError, MissingImageFileError,
+    MultiPageImageFileError, NonFiniteImageError, TruncatedImageFileError,
+    UndecodableImageFileError, UnreadableImageFileError,
+    UnsupportedPixelTypeError)
 
 
 def load(img_path, ir_path, **kwargs):

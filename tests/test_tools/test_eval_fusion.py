@@ -44,8 +44,11 @@ def test_per_image_values_and_means(folders, capsys):
     root, expected = folders
     out = root / 'report' / 'metrics.json'
     eval_fusion.main([
-        '--ir', str(root / 'ir'), '--vis', str(root / 'vis'), '--fused',
-        str(root / 'fused'), '--out', str(out)
+        '--ir',
+        str(root / 'ir'), '--vis',
+        str(root / 'vis'), '--fused',
+        str(root / 'fused'), '--out',
+        str(out)
     ])
     printed = capsys.readouterr().out
     assert 'Fusion quality, mean of 2 images' in printed
@@ -63,12 +66,13 @@ def test_per_image_values_and_means(folders, capsys):
 
 def test_unmatched_names_are_listed(folders):
     root, _ = folders
-    cv2.imwrite(str(root / 'ir' / 'extra.png'),
-                np.zeros((20, 24), np.uint8))
+    cv2.imwrite(str(root / 'ir' / 'extra.png'), np.zeros((20, 24), np.uint8))
     (root / 'fused' / 'frame1.png').unlink()
     with pytest.raises(ValueError) as error:
         eval_fusion.main([
-            '--ir', str(root / 'ir'), '--vis', str(root / 'vis'), '--fused',
+            '--ir',
+            str(root / 'ir'), '--vis',
+            str(root / 'vis'), '--fused',
             str(root / 'fused')
         ])
     message = str(error.value)
