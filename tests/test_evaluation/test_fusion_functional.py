@@ -9,14 +9,19 @@ import torch
 from scipy import signal
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.evaluation.functional import (
-    FUSION_METRICS, average_gradient, correlation_coefficient, entropy,
-    fusion_metrics, mse, mutual_information, psnr, psnr_textbook, qabf,
-    rgb_to_gray, scd, spatial_frequency, ssim, ssim_index, standard_deviation,
-    vif, vifp)
+from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
+                                             rgb_to_gray)
 from segmif_mm.evaluation.functional.filtering import (filter_valid,
                                                        filter_valid_unordered,
                                                        gaussian_kernel_1d)
+from segmif_mm.evaluation.functional.information import (entropy,
+                                                         mutual_information)
+from segmif_mm.evaluation.functional.pixel_metrics import (
+    average_gradient, correlation_coefficient, mse, psnr, psnr_textbook, scd,
+    spatial_frequency, standard_deviation)
+from segmif_mm.evaluation.functional.structural_metrics import (qabf, ssim,
+                                                                ssim_index,
+                                                                vif, vifp)
 from segmif_mm.utils import to_uint8
 
 # (folder, name, suffix, fusion rule of the test's fused image). 00001D has
