@@ -1,7 +1,6 @@
 """Install segmif_mm. Use ``tools/setup_env.sh`` for a complete environment:
 torch and a compiled mmcv must be installed before this package."""
 from pathlib import Path
-
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
@@ -10,8 +9,10 @@ HERE = Path(__file__).parent
 def parse_requirements(name: str) -> list:
     """Read one file of ``requirements/``, skipping comments and blanks."""
     lines = (HERE / 'requirements' / name).read_text().splitlines()
-    return [line.split('#')[0].strip() for line in lines
-            if line.split('#')[0].strip()]
+    return [
+        line.split('#')[0].strip() for line in lines
+        if line.split('#')[0].strip()
+    ]
 
 
 def read_version() -> str:

@@ -38,8 +38,8 @@ TINY_SEGMIF = load_tiny_segmif()
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        'markers', 'cuda: needs a CUDA device (skipped without one)')
+    config.addinivalue_line('markers',
+                            'cuda: needs a CUDA device (skipped without one)')
 
 
 def pytest_collection_modifyitems(config, items):

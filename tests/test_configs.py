@@ -8,7 +8,7 @@ the pipelines are built, no folder is listed) and must have as many classes
 as the decode head; its evaluators get the dataset's classes, which checks
 the metric protocols; its visualizer, hooks, optimizer wrappers and
 parameter schedulers are built, and each scheduler list ends where its
-training phase ends.
+task's training ends.
 """
 import uuid
 from pathlib import Path
@@ -22,6 +22,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODEL_WRAPPERS,
                             MODELS, PARAM_SCHEDULERS, VISUALIZERS)
 from segmif_mm.apis import drop_pretrained
+from segmif_mm.models.utils.phases import get_phase
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(
@@ -51,15 +52,16 @@ def load_config(monkeypatch: pytest.MonkeyPatch):
     return load
 
 
-def phase_lengths(train_cfg) -> dict:
-    """Iterations of each phase over the whole training (``None``: one
-    plain loop)."""
+def task_lengths(train_cfg) -> dict:
+    """Iterations in which each task's optimizer and schedulers step over
+    the whole training (``None``: one plain loop)."""
     if train_cfg.type == 'AlternatingTrainLoop':
         spans = LOOPS.get(train_cfg.type).build_spans(train_cfg.num_rounds,
-                                                       train_cfg.phases)
-        lengths = dict.fromkeys((span.phase for span in spans), 0)
+                                                      train_cfg.phases)
+        lengths = {}
         for span in spans:
-            lengths[span.phase] += span.end - span.begin
+            for task in get_phase(span.phase).trains:
+                lengths[task] = lengths.get(task, 0) + span.end - span.begin
         return lengths
     assert LOOPS.get(train_cfg.type) is not None, train_cfg.type
     return {None: train_cfg.max_iters}
@@ -99,8 +101,12 @@ def test_config_builds(path: Path, load_config):
     for split in ('train', 'val', 'test'):
         dataset = DATASETS.build(
             dict(cfg[f'{split}_dataloader'].dataset, lazy_init=True))
-        assert len(dataset.metainfo['classes']) == \
-            model.decode_head.num_classes, split
+        if isinstance(dataset, DATASETS.get('FusionPairDataset')):
+            # Unlabelled pairs: fusion-only training, no class list.
+            assert 'classes' not in dataset.metainfo, split
+        else:
+            assert len(dataset.metainfo['classes']) == \
+                model.decode_head.num_classes, split
         datasets[split] = dataset
     for split in ('val', 'test'):
         evaluator = Evaluator(cfg[f'{split}_evaluator'])
@@ -118,16 +124,20 @@ def test_config_builds(path: Path, load_config):
         HOOKS.build(hook)
 
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    lengths = phase_lengths(cfg.train_cfg)
+    lengths = task_lengths(cfg.train_cfg)
     if isinstance(optim_wrapper, OptimWrapperDict):
         schedulers = dict(cfg.param_scheduler)
         wrappers = dict(optim_wrapper.items())
     else:
         schedulers = {None: cfg.param_scheduler}
         wrappers = {None: optim_wrapper}
-    assert schedulers.keys() == wrappers.keys() == lengths.keys()
-    for phase, scheduler_cfgs in schedulers.items():
+    assert schedulers.keys() == wrappers.keys()
+    # Every task that trains has an optimizer; a task that never trains
+    # (the segmentation task of label-free fusion training) keeps its
+    # inherited schedulers, which never step.
+    assert lengths.keys() <= wrappers.keys()
+    for task, scheduler_cfgs in schedulers.items():
         for scheduler in scheduler_cfgs:
-            PARAM_SCHEDULERS.build(
-                dict(scheduler, optimizer=wrappers[phase]))
-        assert max(s.end for s in scheduler_cfgs) == lengths[phase], phase
+            PARAM_SCHEDULERS.build(dict(scheduler, optimizer=wrappers[task]))
+        if task in lengths:
+            assert max(s.end for s in scheduler_cfgs) == lengths[task], task

@@ -43,8 +43,8 @@ def test_installed_versions_satisfy_the_constraints():
         checked.append(requirement.name)
         if not requirement.specifier.contains(version, prereleases=True):
             broken.append(f'{requirement.name} {version} (pin: {requirement})')
-    assert {'setuptools', 'mmcv', 'mmengine', 'mmsegmentation', 'numpy'
-            } <= set(checked)
+    assert {'setuptools', 'mmcv', 'mmengine', 'mmsegmentation',
+            'numpy'} <= set(checked)
     assert not broken, (
         'installed versions break requirements/constraints.txt: ' +
         '; '.join(broken) + '. Rerun bash tools/setup_env.sh.')

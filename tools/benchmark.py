@@ -8,7 +8,7 @@ full pipeline.
 
 Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
 
-* ``fusion``: ``model.fuse`` (guidance pass through MiT stages 1-2, then
+* ``fusion``: ``model.fuse`` (guidance pass through backbone stages 1-2, then
   the fusion head, fused RGB);
 * ``segmentation``: ``model.encode_decode`` on a given RGB image (backbone
   + decode head, logits resized to the input size);

@@ -1,8 +1,21 @@
-"""Write SegMiF's fused images for a whole dataset split.
+"""Fuse infrared-visible pairs, or a whole dataset split, with SegMiF.
 
+    # your pairs, with the shipped fusion weights (no config, no checkpoint)
+    python tools/fuse.py --ir IR --vis VIS --out-dir DIR
+    # the same with your own model
+    python tools/fuse.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
+    # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
         [--device cuda:0] [--num-workers 2] [--skip-existing]
         [--cfg-options ...]
+
+``--ir``/``--vis`` take two files (one pair) or two folders whose images are
+paired by file name without suffix. Each pair is read like the datasets read
+it (grey or colour visible; 8- or 16-bit, 1- or 3-channel infrared), fused
+at its own size without running the segmentation network, and written as
+an 8-bit RGB PNG ``DIR/<visible name>.png`` of the input size. Without
+CONFIG and CHECKPOINT the shipped weights are used: a fusion network trained
+without labels on RoadScene (see the README, "Shipped fusion weights").
 
 The split's dataset (``cfg.{train,val,test}_dataloader.dataset``) is read
 with the config's test pipeline minus annotation loading (no random
@@ -31,21 +44,39 @@ from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import DATASETS
-from segmif_mm.apis import inference_pipeline_cfg, init_model
-from segmif_mm.utils import BatchReport, imwrite_atomically, load_keep_going
+from segmif_mm.apis import (fuse_pair, inference_pipeline_cfg,
+                            init_fusion_model, init_model)
+from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
+                             load_keep_going)
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Write fused images of a dataset split')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+        description='Fuse infrared-visible pairs (--ir/--vis) or a dataset '
+        'split of a config (--split)')
+    parser.add_argument(
+        'config',
+        nargs='?',
+        help='config file (default: the shipped fusion network)')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (default: the shipped fusion weights)')
+    parser.add_argument('--ir', help='infrared image file or folder')
+    parser.add_argument('--vis', help='visible image file or folder')
     parser.add_argument(
         '--split',
         choices=['train', 'val', 'test'],
-        default='test',
-        help='which *_dataloader.dataset of the config to fuse')
+        help='which *_dataloader.dataset of the config to fuse (default: '
+        'test, without --ir/--vis)')
+    parser.add_argument(
+        '--uint16-rule',
+        default='minmax',
+        choices=['minmax', 'shift'],
+        help='16-bit infrared to 8 bit with --ir/--vis (see '
+        'LoadMultiModalImages)')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
@@ -60,7 +91,22 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings')
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.pairs = args.ir is not None or args.vis is not None
+    if args.pairs and (args.ir is None or args.vis is None):
+        parser.error('--ir and --vis go together')
+    if args.pairs and args.split is not None:
+        parser.error('give either --ir and --vis, or --split')
+    if (args.config is None) != (args.checkpoint is None):
+        parser.error('give both CONFIG and CHECKPOINT, or neither (the '
+                     'shipped fusion weights)')
+    if not args.pairs:
+        if args.config is None:
+            parser.error('give --ir and --vis, or CONFIG CHECKPOINT --split')
+        args.split = args.split or 'test'
+    if args.pairs and args.cfg_options:
+        parser.error('--cfg-options applies to --split only')
+    return args
 
 
 def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
@@ -141,11 +187,32 @@ def fuse_split(args: argparse.Namespace) -> BatchReport:
     return report
 
 
+def fuse_pairs(args: argparse.Namespace) -> BatchReport:
+    """Fuse the ``--ir``/``--vis`` pairs, keeping going past bad ones."""
+    pairs = collect_pairs(args.ir, args.vis)
+    model = init_fusion_model(
+        args.config, args.checkpoint, args.device, trust_checkpoint=True)
+    loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
+    report = BatchReport('pairs')
+    for name, reason in pairs.problems:
+        report.failed(name, reason)
+    progress = ProgressBar(len(pairs.matched))
+    for name, paths in pairs.matched:
+        out = osp.join(args.out_dir, name + '.png')
+        if not (args.skip_existing and report.skip_existing(name, [out])):
+            with report.attempt(name):
+                fused = fuse_pair(model, paths['ir'], paths['vis'], loader)
+                imwrite_atomically(out, mmcv.rgb2bgr(fused))
+        progress.update()
+    return report
+
+
 def main() -> None:
     args = parse_args()
-    report = fuse_split(args)
-    print(f'\n{report.summary()}\nFused images of the {args.split} split '
-          f'in {args.out_dir}')
+    report = fuse_pairs(args) if args.pairs else fuse_split(args)
+    where = 'pairs' if args.pairs else f'{args.split} split'
+    print(f'\n{report.summary()}\nFused images of the {where} in '
+          f'{args.out_dir}')
     report.exit()
 
 

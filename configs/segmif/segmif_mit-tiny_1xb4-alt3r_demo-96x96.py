@@ -23,11 +23,7 @@ model = dict(
         channels=64,
         num_classes=4,
         norm_cfg=norm_cfg),
-    fusion_head=dict(
-        channels=16,
-        growth=8,
-        guidance_channels=(16, 32),
-        hia_cfgs=[hia_cfg, hia_cfg]))
+    fusion_head=dict(channels=16, growth=8, hia_cfgs=[hia_cfg, hia_cfg]))
 val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)
 env_cfg = dict(cudnn_benchmark=False)

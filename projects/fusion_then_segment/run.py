@@ -76,12 +76,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def run(command: List[str], env: Dict[str, str]) -> None:
     """Print and run a command; exit with its status when it fails."""
     shown = [f'{k}={v}' for k, v in env.items() if k == 'FUSED_ROOT']
-    print('\n$ ' + ' '.join(shlex.quote(c) for c in shown + command),
-          flush=True)
+    print(
+        '\n$ ' + ' '.join(shlex.quote(c) for c in shown + command), flush=True)
     result = subprocess.run(command, env=env)
     if result.returncode != 0:
-        print(f'Step failed with exit status {result.returncode}: '
-              f'{" ".join(command)}', file=sys.stderr)
+        print(
+            f'Step failed with exit status {result.returncode}: '
+            f'{" ".join(command)}',
+            file=sys.stderr)
         raise SystemExit(result.returncode)
 
 
@@ -128,8 +130,8 @@ def results_tables(metrics: Dict[str, float]) -> List[PrettyTable]:
         raise ValueError(
             'No per-class results found; set per_class_keys=True in the '
             "config's MultiProtocolIoUMetric.")
-    per_class = PrettyTable(
-        field_names=['Class', 'IoU', 'Acc'] + [f'in {p}' for p in protocols])
+    per_class = PrettyTable(field_names=['Class', 'IoU', 'Acc'] +
+                            [f'in {p}' for p in protocols])
     per_class.title = 'Fusion-then-segment: per class (%)'
     for class_name, values in classes.items():
         kept = [

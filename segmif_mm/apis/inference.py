@@ -27,7 +27,8 @@ PairInput = Union[ImageInput, Sequence[ImageInput]]
 
 
 def drop_pretrained(cfg: Union[dict, list]) -> None:
-    """Remove every ``Pretrained`` ``init_cfg`` (and ``pretrained``) in place.
+    """Remove every ``init_cfg`` that loads a checkpoint (``Pretrained``,
+    ``InflatedPretrained``) and every ``pretrained``, in place.
 
     Used when the weights come from a checkpoint or random initialisation
     suffices (benchmarks, export), so no pretrained file is needed.
@@ -45,9 +46,7 @@ def drop_pretrained(cfg: Union[dict, list]) -> None:
         cfg['pretrained'] = None
     init_cfg = cfg.get('init_cfg')
     init_cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    if any(
-            isinstance(c, dict) and c.get('type') == 'Pretrained'
-            for c in init_cfgs):
+    if any(isinstance(c, dict) and 'checkpoint' in c for c in init_cfgs):
         cfg['init_cfg'] = None
     for value in cfg.values():
         if isinstance(value, (dict, list)):

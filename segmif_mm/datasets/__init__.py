@@ -1,6 +1,7 @@
 from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
                             check_sample, leaf_datasets)
 from .fmb import FMBDataset
+from .fusion_pair_dataset import FusionPairDataset
 from .mfnet import MFNetDataset
 from .mfnet_packed import MFNetPackedDataset
 from .msrs import MSRSDataset
@@ -11,9 +12,9 @@ from .transforms import (ConcatInfrared, LoadMultiModalAnnotations,
                          LoadMultiModalImages, LoadMultiModalImagesFromNDArray)
 
 __all__ = [
-    'MultiModalSegDataset', 'FMBDataset', 'MFNetDataset', 'MFNetPackedDataset',
-    'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset', 'ConcatInfrared',
-    'LoadMultiModalAnnotations', 'LoadMultiModalImages',
+    'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
+    'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
+    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
     'LoadMultiModalImagesFromNDArray', 'DatasetCheck', 'DatasetCheckError',
     'check_dataset', 'check_sample', 'leaf_datasets'
 ]

@@ -33,7 +33,6 @@ model = dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     fusion_head=dict(
         type='DRDBFusionHead',
-        guidance_channels=(16, 16),
         channels=8,
         growth=4,
         dilations=(1, 2),
@@ -63,7 +62,5 @@ test_dataloader = dict(
         type='SegMiFDemoDataset',
         data_root='data/segmif_demo',
         data_prefix=dict(
-            img_path='test/vi',
-            ir_path='test/ir',
-            seg_map_path='test/labels'),
+            img_path='test/vi', ir_path='test/ir', seg_map_path='test/labels'),
         pipeline=test_pipeline))

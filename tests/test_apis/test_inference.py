@@ -131,8 +131,11 @@ def test_grey_visible_gives_grey_fused_image(model):
 def test_batch_keeps_order_across_sizes(model, tmp_path):
     pairs = [
         write_pair(tmp_path, name, size, seed)
-        for seed, (name, size) in enumerate([('a', (32, 40)), (
-            'b', (29, 35)), ('c', (32, 40))])
+        for seed, (name, size) in enumerate([('a',
+                                              (32, 40)), ('b',
+                                                          (29,
+                                                           35)), ('c', (32,
+                                                                        40))])
     ]
     results = inference_model(model, [p[0] for p in pairs],
                               [p[1] for p in pairs])

@@ -4,11 +4,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from multimodal_helpers import write_image
 from mmengine.config import Config
-from mmseg.registry import DATASETS
+from multimodal_helpers import write_image
 
 import segmif_mm  # noqa: F401
+from mmseg.registry import DATASETS
 from segmif_mm.datasets import (FMBDataset, MFNetDataset, MFNetPackedDataset,
                                 MSRSDataset, MultiModalSegDataset,
                                 PST900Dataset, SegMiFDemoDataset)
@@ -62,8 +62,8 @@ def check_training_crop(packed, crop=360):
     sample = packed['data_samples']
     w_scale, h_scale = sample.scale_factor
     height, width = sample.ori_shape
-    shape = (min(round(height * h_scale), crop),
-             min(round(width * w_scale), crop))
+    shape = (min(round(height * h_scale),
+                 crop), min(round(width * w_scale), crop))
     assert packed['inputs'].dtype == torch.uint8
     assert tuple(packed['inputs'].shape) == (4, *shape)
     assert tuple(sample.img_shape) == shape

@@ -14,14 +14,7 @@ from PIL import Image
 from segmif_mm.datasets import (LoadMultiModalAnnotations,
                                 LoadMultiModalImages,
                                 LoadMultiModalImagesFromNDArray)
-from segmif_mm.datasets.transforms import (EmptyImageFileError, ImageFileError,
-                                           MissingImageFileError,
-                                           MultiPageImageFileError,
-                                           NonFiniteImageError,
-                                           TruncatedImageFileError,
-                                           UndecodableImageFileError,
-                                           UnreadableImageFileError,
-                                           UnsupportedPixelTypeError)
+from segmif_mm.datasets.transforms import image_files
 
 
 def load(img_path, ir_path, **kwargs):
@@ -65,12 +58,12 @@ def test_empty_files(tmp_path, pair):
     vis, ir, _ = pair
     empty = tmp_path / 'empty.png'
     empty.write_bytes(b'')
-    with expect(EmptyImageFileError, empty, 'is empty (0 bytes)',
+    with expect(image_files.EmptyImageFileError, empty, 'is empty (0 bytes)',
                 'Copy or export it again'):
         load(empty, ir)
-    with expect(EmptyImageFileError, empty, 'Infrared image'):
+    with expect(image_files.EmptyImageFileError, empty, 'Infrared image'):
         load(vis, empty)
-    with expect(EmptyImageFileError, empty, 'Label file'):
+    with expect(image_files.EmptyImageFileError, empty, 'Label file'):
         annotate(empty)
     # an OSError as before, with the path
     with pytest.raises(OSError) as info:
@@ -88,13 +81,13 @@ def test_truncated_files(tmp_path, pair, suffix, cut):
     data = full.read_bytes()
     cut_file = tmp_path / f'cut{suffix}'
     cut_file.write_bytes(data[:-cut])
-    with expect(TruncatedImageFileError, cut_file, 'is truncated',
+    with expect(image_files.TruncatedImageFileError, cut_file, 'is truncated',
                 'Copy or export it again'):
         load(cut_file, ir)
     label = write_image(tmp_path / 'label_full.png', np.ones((4, 6), np.uint8))
     label_cut = tmp_path / 'label_cut.png'
     label_cut.write_bytes(label.read_bytes()[:-12])
-    with expect(TruncatedImageFileError, label_cut, 'Label file'):
+    with expect(image_files.TruncatedImageFileError, label_cut, 'Label file'):
         annotate(label_cut)
 
 
@@ -109,7 +102,7 @@ def test_truncated_even_if_the_decoder_is_lenient(tmp_path, pair, monkeypatch):
     import mmcv
     monkeypatch.setattr(mmcv, 'imfrombytes', lambda *args, **kwargs: np.zeros(
         (4, 6, 3), np.uint8))
-    with expect(TruncatedImageFileError, cut, 'is truncated'):
+    with expect(image_files.TruncatedImageFileError, cut, 'is truncated'):
         load(cut, ir)
 
 
@@ -118,7 +111,7 @@ def test_truncated_real_jpeg(tmp_path, real_data):
     cut = tmp_path / 'walking.jpg'
     cut.write_bytes(
         (real_data / 'vifb_pairs' / 'ir' / 'walking.jpg').read_bytes()[:5000])
-    with expect(TruncatedImageFileError, cut, 'Infrared image',
+    with expect(image_files.TruncatedImageFileError, cut, 'Infrared image',
                 'is truncated'):
         load(vis, cut)
 
@@ -127,13 +120,13 @@ def test_undecodable_and_folder(tmp_path, pair):
     vis, ir, _ = pair
     garbage = tmp_path / 'garbage.png'
     garbage.write_bytes(b'this is a text file')
-    with expect(UndecodableImageFileError, garbage, 'cannot be decoded',
-                'Re-export it as PNG, JPEG or TIFF'):
+    with expect(image_files.UndecodableImageFileError, garbage,
+                'cannot be decoded', 'Re-export it as PNG, JPEG or TIFF'):
         load(vis, garbage)
-    with expect(UndecodableImageFileError, garbage, 'Label file'):
+    with expect(image_files.UndecodableImageFileError, garbage, 'Label file'):
         annotate(garbage)
     (tmp_path / 'folder.png').mkdir()
-    with expect(UndecodableImageFileError, tmp_path / 'folder.png',
+    with expect(image_files.UndecodableImageFileError, tmp_path / 'folder.png',
                 'is a folder'):
         load(tmp_path / 'folder.png', ir)
 
@@ -143,10 +136,10 @@ def test_multi_page_tiff(tmp_path, pair):
     pages = [np.full((4, 6), i * 50, np.uint8) for i in range(3)]
     tiff = tmp_path / 'stack.tiff'
     assert cv2.imwritemulti(str(tiff), pages)
-    with expect(MultiPageImageFileError, tiff, 'multi-page TIFF (3 pages)',
-                'single-page image'):
+    with expect(image_files.MultiPageImageFileError, tiff,
+                'multi-page TIFF (3 pages)', 'single-page image'):
         load(vis, tiff)
-    with expect(MultiPageImageFileError, tiff, 'Label file'):
+    with expect(image_files.MultiPageImageFileError, tiff, 'Label file'):
         annotate(tiff)
     # a single-page TIFF is fine
     single = tmp_path / 'single.tiff'
@@ -166,8 +159,8 @@ def test_unreadable_file(tmp_path, pair, monkeypatch):
 
         monkeypatch.setattr(fileio, 'get', denied)
     try:
-        with expect(UnreadableImageFileError, ir, 'permission denied',
-                    f'chmod a+r {ir}'):
+        with expect(image_files.UnreadableImageFileError, ir,
+                    'permission denied', f'chmod a+r {ir}'):
             load(vis, ir)
         with pytest.raises(PermissionError):
             load(vis, ir)
@@ -181,7 +174,7 @@ def test_names_differing_in_case_or_suffix(tmp_path, pair):
     shutil.copy(ir, tmp_path / 'other.jpg')
     for wanted, near in (('frame.png', 'Frame.PNG'), ('other.png',
                                                       'other.jpg')):
-        with expect(MissingImageFileError, tmp_path / wanted,
+        with expect(image_files.MissingImageFileError, tmp_path / wanted,
                     f'{near} exists beside it', 'letter case and suffix',
                     'data_prefix.ir_path'):
             load(vis, tmp_path / wanted)
@@ -221,7 +214,7 @@ def test_float_thermal_minmax_and_range(tmp_path, pair):
     nan[0, 1] = np.nan
     nan[1, 1] = np.inf
     cv2.imwrite(str(tmp_path / 'nan.tiff'), nan)
-    with expect(NonFiniteImageError, tmp_path / 'nan.tiff',
+    with expect(image_files.NonFiniteImageError, tmp_path / 'nan.tiff',
                 '2 NaN or infinite pixel(s)', 'Replace them'):
         load(tmp_path / 'vis23.png', tmp_path / 'nan.tiff')
 
@@ -269,12 +262,12 @@ def test_16bit_visible_rules_and_unsupported_types(tmp_path, pair):
         LoadMultiModalImages(visible_uint16_rule='shift')
 
     cv2.imwrite(str(tmp_path / 'visf.tiff'), np.zeros((4, 6, 3), np.float32))
-    with expect(UnsupportedPixelTypeError, tmp_path / 'visf.tiff',
+    with expect(image_files.UnsupportedPixelTypeError, tmp_path / 'visf.tiff',
                 'Visible image', 'pixel type float32', '8-bit'):
         load(tmp_path / 'visf.tiff', ir)
     cv2.imwrite(str(tmp_path / 'ir_s16.tiff'), np.zeros((4, 6), np.int16))
-    with expect(UnsupportedPixelTypeError, tmp_path / 'ir_s16.tiff',
-                'pixel type int16', 'Convert it'):
+    with expect(image_files.UnsupportedPixelTypeError,
+                tmp_path / 'ir_s16.tiff', 'pixel type int16', 'Convert it'):
         load(tmp_path / 'vis.png', tmp_path / 'ir_s16.tiff')
 
 
@@ -286,16 +279,19 @@ def test_label_bit_depth(tmp_path):
     np.testing.assert_array_equal(label, ids)
     ids[0, 0] = 256 + 1  # would wrap to class 1 in a plain uint8 cast
     write_image(tmp_path / 'bad16.png', ids)
-    with expect(UnsupportedPixelTypeError, tmp_path / 'bad16.png',
+    with expect(image_files.UnsupportedPixelTypeError, tmp_path / 'bad16.png',
                 'values 0-257', '8-bit single-channel PNG'):
         annotate(tmp_path / 'bad16.png')
 
 
 def test_every_file_error_is_an_oserror():
-    for error in (MissingImageFileError, UnreadableImageFileError,
-                  EmptyImageFileError, TruncatedImageFileError,
-                  UndecodableImageFileError, MultiPageImageFileError):
-        assert issubclass(error, ImageFileError)
+    for error in (image_files.MissingImageFileError,
+                  image_files.UnreadableImageFileError,
+                  image_files.EmptyImageFileError,
+                  image_files.TruncatedImageFileError,
+                  image_files.UndecodableImageFileError,
+                  image_files.MultiPageImageFileError):
+        assert issubclass(error, image_files.ImageFileError)
         assert issubclass(error, OSError)
-    assert issubclass(MissingImageFileError, FileNotFoundError)
-    assert issubclass(UnreadableImageFileError, PermissionError)
+    assert issubclass(image_files.MissingImageFileError, FileNotFoundError)
+    assert issubclass(image_files.UnreadableImageFileError, PermissionError)

@@ -26,24 +26,30 @@ def main() -> None:
     work_dir, data_root = Path(sys.argv[1]), Path(sys.argv[2])
     init_default_scope('mmseg')
     cfg = alternating_train_config(
-        work_dir, data_root, copy.deepcopy(TINY_SEGMIF), num_rounds=2,
-        fusion_iters=2, seg_iters=2)
+        work_dir,
+        data_root,
+        copy.deepcopy(TINY_SEGMIF),
+        num_rounds=2,
+        fusion_iters=2,
+        seg_iters=2)
     cfg.launcher = 'pytorch'
     init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     model = runner.model.module
     state = {
-        'world_size': int(os.environ['WORLD_SIZE']),
-        'wrapper': type(runner.model).__name__,
-        'task_weights': model.task_weights,
+        'world_size':
+        int(os.environ['WORLD_SIZE']),
+        'wrapper':
+        type(runner.model).__name__,
+        'task_weights':
+        model.task_weights,
         'params': {
             name: param.detach().double().sum().item()
             for name, param in model.named_parameters()
         },
-        'param_sq': sum(
-            float((p.detach().double() ** 2).sum())
-            for p in model.parameters()),
+        'param_sq':
+        sum(float((p.detach().double()**2).sum()) for p in model.parameters()),
     }
     (work_dir / f'rank{get_rank()}.json').write_text(json.dumps(state))
     torch.distributed.destroy_process_group()

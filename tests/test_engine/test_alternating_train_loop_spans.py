@@ -5,7 +5,8 @@ from segmif_mm.engine.runner import AlternatingTrainLoop, PhaseSpan
 
 def test_spans_follow_rounds_and_phases():
     spans = AlternatingTrainLoop.build_spans(
-        2, [dict(phase='fusion', iters=[3, 1]), dict(phase='seg', iters=2)])
+        2, [dict(phase='fusion', iters=[3, 1]),
+            dict(phase='seg', iters=2)])
     assert spans == [
         PhaseSpan(0, 'fusion', 0, 3),
         PhaseSpan(0, 'seg', 3, 5),

@@ -8,9 +8,9 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from training_helpers import alternating_train_config
 
 from mmseg.registry import HOOKS
-from training_helpers import alternating_train_config
 
 FUSION_PREFIX = 'fusion_head.'
 SEG_PREFIXES = ('backbone.', 'decode_head.')
@@ -40,18 +40,25 @@ class RecordPhaseHook(Hook):
             for n, p in unwrap(runner.model).named_parameters()
         }
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         model = unwrap(runner.model)
         changed = {
-            n for n, p in model.named_parameters()
+            n
+            for n, p in model.named_parameters()
             if not torch.equal(p.detach(), self._before[n])
         }
         lrs = runner.optim_wrapper.get_lr()
         self.records.append(
-            dict(phase=model.phase, changed=changed,
-                 lr_fusion=lrs['fusion.lr'][0], lr_seg=lrs['seg.lr'][0],
-                 weights=dict(model.task_weights)))
+            dict(
+                phase=model.phase,
+                changed=changed,
+                lr_fusion=lrs['fusion.lr'][0],
+                lr_seg=lrs['seg.lr'][0],
+                weights=dict(model.task_weights)))
         if runner.iter + 1 == self.stop_after:
             raise StopTraining
 
@@ -74,14 +81,21 @@ def record_hook(runner):
 def test_phases_parameters_and_schedules(tmp_path, demo_data_root,
                                          tiny_segmif_cfg):
     cfg = alternating_train_config(
-        tmp_path, demo_data_root, tiny_segmif_cfg, num_rounds=2,
-        fusion_iters=2, seg_iters=3,
+        tmp_path,
+        demo_data_root,
+        tiny_segmif_cfg,
+        num_rounds=2,
+        fusion_iters=2,
+        seg_iters=3,
         custom_hooks=[dict(type='RecordPhaseHook')])
     records = record_hook(run(cfg)).records
 
     assert [r['phase'] for r in records] == (['fusion'] * 2 + ['seg'] * 3) * 2
     for r in records:
-        fusion_changed = {n for n in r['changed'] if n.startswith(FUSION_PREFIX)}
+        fusion_changed = {
+            n
+            for n in r['changed'] if n.startswith(FUSION_PREFIX)
+        }
         seg_changed = {n for n in r['changed'] if n.startswith(SEG_PREFIXES)}
         if r['phase'] == 'fusion':
             assert fusion_changed and not seg_changed
@@ -119,21 +133,25 @@ def test_kill_and_resume_matches_uninterrupted_run(tmp_path, demo_data_root,
     # bilinear resizing) are not bitwise reproducible between two runs.
     monkeypatch.setattr('mmengine.runner.runner.get_device', lambda: 'cpu')
     kwargs = dict(num_rounds=2, fusion_iters=3, seg_iters=3)
-    straight = run(alternating_train_config(
-        tmp_path / 'straight', demo_data_root, copy.deepcopy(tiny_segmif_cfg),
-        **kwargs))
+    straight = run(
+        alternating_train_config(tmp_path / 'straight', demo_data_root,
+                                 copy.deepcopy(tiny_segmif_cfg), **kwargs))
 
     # "kill" after iteration 8: mid fusion phase of round 2 (iters 7-9),
     # right after the checkpoint at iteration 8.
     killed_cfg = alternating_train_config(
-        tmp_path / 'resumed', demo_data_root, copy.deepcopy(tiny_segmif_cfg),
+        tmp_path / 'resumed',
+        demo_data_root,
+        copy.deepcopy(tiny_segmif_cfg),
         checkpoint_interval=8,
-        custom_hooks=[dict(type='RecordPhaseHook', stop_after=8)], **kwargs)
+        custom_hooks=[dict(type='RecordPhaseHook', stop_after=8)],
+        **kwargs)
     with pytest.raises(StopTraining):
         run(killed_cfg)
-    resumed_cfg = alternating_train_config(
-        tmp_path / 'resumed', demo_data_root, copy.deepcopy(tiny_segmif_cfg),
-        **kwargs)
+    resumed_cfg = alternating_train_config(tmp_path / 'resumed',
+                                           demo_data_root,
+                                           copy.deepcopy(tiny_segmif_cfg),
+                                           **kwargs)
     resumed_cfg.resume = True
     resumed = run(resumed_cfg)
 
@@ -142,8 +160,8 @@ def test_kill_and_resume_matches_uninterrupted_run(tmp_path, demo_data_root,
         unwrap(straight.model).task_weights)
     straight_state = unwrap(straight.model).state_dict()
     for name, value in unwrap(resumed.model).state_dict().items():
-        torch.testing.assert_close(value, straight_state[name],
-                                   rtol=0, atol=1e-6, msg=name)
+        torch.testing.assert_close(
+            value, straight_state[name], rtol=0, atol=1e-6, msg=name)
 
 
 @pytest.mark.cuda
@@ -152,8 +170,12 @@ def test_cuda_amp_training(tmp_path, demo_data_root, tiny_segmif_cfg):
 
     from segmif_mm.engine.optimizers import enable_amp
     cfg = alternating_train_config(
-        tmp_path, demo_data_root, tiny_segmif_cfg, num_rounds=2,
-        fusion_iters=2, seg_iters=3,
+        tmp_path,
+        demo_data_root,
+        tiny_segmif_cfg,
+        num_rounds=2,
+        fusion_iters=2,
+        seg_iters=3,
         custom_hooks=[dict(type='RecordPhaseHook')])
     enable_amp(cfg.optim_wrapper)
     runner = run(cfg)

@@ -23,14 +23,18 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path, demo_data_root):
     cmd = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
         '--master_addr=127.0.0.1', f'--master_port={free_port()}',
-        str(worker), str(tmp_path), str(demo_data_root)
+        str(worker),
+        str(tmp_path),
+        str(demo_data_root)
     ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                            timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:])
 
-    ranks = [json.loads((tmp_path / f'rank{r}.json').read_text())
-             for r in range(2)]
+    ranks = [
+        json.loads((tmp_path / f'rank{r}.json').read_text()) for r in range(2)
+    ]
     assert all(r['world_size'] == 2 for r in ranks)
     assert all(r['wrapper'] == 'MMSeparateDistributedDataParallel'
                for r in ranks)
@@ -40,5 +44,5 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path, demo_data_root):
     for name, value in ranks[0]['params'].items():
         assert ranks[1]['params'][name] == pytest.approx(
             value, rel=1e-6, abs=1e-6), name
-    assert ranks[0]['param_sq'] == pytest.approx(ranks[1]['param_sq'],
-                                                 rel=1e-9)
+    assert ranks[0]['param_sq'] == pytest.approx(
+        ranks[1]['param_sq'], rel=1e-9)

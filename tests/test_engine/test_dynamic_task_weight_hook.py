@@ -10,15 +10,18 @@ from segmif_mm.engine.hooks import DynamicTaskWeightHook
 def make_runner(phase='fusion'):
     model = SimpleNamespace(phase=phase, task_weights=None)
     return SimpleNamespace(
-        model=model, iter=0,
+        model=model,
+        iter=0,
         message_hub=MessageHub.get_instance('test_dynamic_task_weight'))
 
 
 def eq9(rates, etas, temperature):
     """Eq. 9 written out directly."""
     denom = sum(math.exp(r / temperature) for r in rates.values())
-    return {t: etas[t] * math.exp(rates[t] / temperature) / denom
-            for t in rates}
+    return {
+        t: etas[t] * math.exp(rates[t] / temperature) / denom
+        for t in rates
+    }
 
 
 def feed(hook, runner, losses):

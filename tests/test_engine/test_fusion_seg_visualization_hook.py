@@ -12,10 +12,10 @@ from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
-from tools.misc.make_demo_data import generate_demo_dataset
 from segmif_mm.engine.hooks.fusion_seg_visualization_hook import \
     FusionSegVisualizationHook
 from segmif_mm.visualization import FusionSegLocalVisualizer
+from tools.misc.make_demo_data import generate_demo_dataset
 
 TINY_CONFIG = Path(__file__).parents[1] / 'configs' / 'segmif_tiny.py'
 CLASSES = ('a', 'b', 'c')
@@ -35,8 +35,9 @@ def write_pair(root: Path, name: str = 'frame01'):
     infrared = rng.integers(0, 256, (H, W), dtype=np.uint8)
     (root / 'vi').mkdir(parents=True, exist_ok=True)
     (root / 'ir').mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(root / 'vi' / f'{name}.png'),
-                cv2.cvtColor(visible, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(
+        str(root / 'vi' / f'{name}.png'),
+        cv2.cvtColor(visible, cv2.COLOR_RGB2BGR))
     cv2.imwrite(str(root / 'ir' / f'{name}.png'), infrared)
     return visible, infrared
 
@@ -72,8 +73,8 @@ def test_test_mode_writes_fused_seg_and_panel(tmp_path):
     hook.after_test_iter(runner, 0, source_batch(visible, infrared), [output])
 
     out = tmp_path / 'work' / 'vis'
-    fused = mmcv.imread(str(out / 'fused' / 'frame01.png'),
-                        channel_order='rgb')
+    fused = mmcv.imread(
+        str(out / 'fused' / 'frame01.png'), channel_order='rgb')
     np.testing.assert_array_equal(
         fused, FusionSegLocalVisualizer.fused_to_uint8(output.pred_fused_img))
     seg = mmcv.imread(str(out / 'seg' / 'frame01.png'), channel_order='rgb')
@@ -81,8 +82,8 @@ def test_test_mode_writes_fused_seg_and_panel(tmp_path):
         seg,
         FusionSegLocalVisualizer.colorize_sem_seg(output.pred_sem_seg,
                                                   PALETTE))
-    panel = mmcv.imread(str(out / 'panel' / 'frame01.png'),
-                        channel_order='rgb')
+    panel = mmcv.imread(
+        str(out / 'panel' / 'frame01.png'), channel_order='rgb')
     assert panel.shape == (H, 5 * W, 3)
     np.testing.assert_array_equal(panel[:, :W], visible)
     np.testing.assert_array_equal(panel[:, W:2 * W, 0], infrared)
@@ -162,7 +163,8 @@ def test_runner_test_writes_images_at_original_size(tmp_path):
     width = size[1]
     for name in names:
         images = {
-            folder: mmcv.imread(
+            folder:
+            mmcv.imread(
                 str(tmp_path / 'show' / folder / f'{name}.png'),
                 channel_order='rgb')
             for folder in ('fused', 'seg', 'panel')

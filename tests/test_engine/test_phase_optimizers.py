@@ -37,8 +37,9 @@ def data_batch(size=(32, 32), seed=0) -> dict:
     gen = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for _ in range(2):
-        inputs.append(torch.randint(0, 256, (4, *size), generator=gen,
-                                    dtype=torch.uint8))
+        inputs.append(
+            torch.randint(
+                0, 256, (4, *size), generator=gen, dtype=torch.uint8))
         sample = SegDataSample(
             gt_sem_seg=PixelData(
                 data=torch.randint(0, 4, (1, *size), generator=gen)))
@@ -84,8 +85,10 @@ def test_constructor_splits_parameters_by_task(tiny_segmif_cfg):
     assert isinstance(wrappers, PhaseOptimWrapperDict)
     assert set(wrappers.keys()) == {'fusion', 'seg'}
     owned = {
-        task: {id(p) for group in wrapper.param_groups
-               for p in group['params']}
+        task:
+        {id(p)
+         for group in wrapper.param_groups
+         for p in group['params']}
         for task, wrapper in wrappers.items()
     }
     assert owned['fusion'] == {id(p) for _, p in params(model, seg=False)}
@@ -102,7 +105,8 @@ def test_constructor_gives_a_neck_to_the_segmentation_task(tiny_segmif_cfg):
     neck_params = {id(p) for p in model.neck.parameters()}
     seg_params = {
         id(p)
-        for group in wrappers['seg'].param_groups for p in group['params']
+        for group in wrappers['seg'].param_groups
+        for p in group['params']
     }
     assert neck_params and neck_params <= seg_params
     model.phase = 'fusion'
@@ -120,7 +124,8 @@ def test_constructor_uses_the_models_task_modules(tiny_segmif_cfg):
     wrappers = build_wrappers(model)
     fusion_params = {
         id(p)
-        for group in wrappers['fusion'].param_groups for p in group['params']
+        for group in wrappers['fusion'].param_groups
+        for p in group['params']
     }
     assert {id(p) for p in model.backbone.parameters()} <= fusion_params
     model.phase = 'seg'
@@ -156,7 +161,7 @@ def test_constructor_errors(tiny_segmif_cfg):
                          [('fusion', True, False), ('seg', False, True),
                           ('joint', True, True), ('fusion_only', True, False)])
 def test_train_step_updates_the_phases_tasks(tiny_segmif_cfg, phase,
-                                              fusion_changes, seg_changes):
+                                             fusion_changes, seg_changes):
     model = build_model(tiny_segmif_cfg)
     wrappers = build_wrappers(model)
     model.phase = phase
@@ -209,8 +214,7 @@ def test_missing_wrapper_for_the_phase(tiny_segmif_cfg):
     model.phase = 'seg'
     fusion_only = PhaseOptimWrapperDict(
         fusion=OptimWrapper(
-            torch.optim.SGD([p for _, p in params(model, seg=False)],
-                            lr=0.1)))
+            torch.optim.SGD([p for _, p in params(model, seg=False)], lr=0.1)))
     with pytest.raises(KeyError, match="trains the tasks \\['seg'\\]"):
         model.train_step(data_batch(), fusion_only)
 
@@ -233,10 +237,10 @@ def test_train_step_under_separate_ddp(tiny_segmif_cfg):
                 model.phase = phase
                 before = snapshot(model)
                 ddp.train_step(data_batch(), wrappers)
-                assert bool(changed(before, model,
-                                    seg=False)) == (phase != 'seg')
-                assert bool(changed(before, model,
-                                    seg=True)) == (phase != 'fusion')
+                assert bool(changed(before, model, seg=False)) == (
+                    phase != 'seg')
+                assert bool(changed(before, model, seg=True)) == (
+                    phase != 'fusion')
             ddp.eval()
             with torch.no_grad():
                 (sample, ) = ddp.test_step(data_batch())[:1]

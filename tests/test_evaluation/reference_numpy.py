@@ -81,15 +81,16 @@ def ag(fused: np.ndarray) -> float:
     grad_y, grad_x = np.gradient(img)
     rows, cols = img.shape
     return float(
-        np.sum(np.sqrt((grad_x**2 + grad_y**2) / 2)) / ((rows - 1) *
-                                                         (cols - 1)))
+        np.sum(np.sqrt(
+            (grad_x**2 + grad_y**2) / 2)) / ((rows - 1) * (cols - 1)))
 
 
 def corr2(a: np.ndarray, b: np.ndarray) -> float:
     """MATLAB ``corr2``."""
     return float(
-        np.corrcoef(a.astype(np.float64).ravel(),
-                    b.astype(np.float64).ravel())[0, 1])
+        np.corrcoef(
+            a.astype(np.float64).ravel(),
+            b.astype(np.float64).ravel())[0, 1])
 
 
 def cc(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
@@ -114,8 +115,7 @@ def psnr(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     return float(20 * np.log10(255 / np.sqrt(mse(fused, ir, vis))))
 
 
-def psnr_textbook(fused: np.ndarray, ir: np.ndarray,
-                  vis: np.ndarray) -> float:
+def psnr_textbook(fused: np.ndarray, ir: np.ndarray, vis: np.ndarray) -> float:
     """PSNR with peak 1 on [0, 1] images."""
     return float(10 * np.log10(1 / mse(fused, ir, vis)))
 
@@ -225,8 +225,9 @@ def ssim_index(img1: np.ndarray, img2: np.ndarray) -> float:
     sigma1_sq = filter2_valid(window, img1 * img1) - mu1 * mu1
     sigma2_sq = filter2_valid(window, img2 * img2) - mu2 * mu2
     sigma12 = filter2_valid(window, img1 * img2) - mu1 * mu2
-    ssim_map = ((2 * mu1 * mu2 + c1) * (2 * sigma12 + c2)) / (
-        (mu1 * mu1 + mu2 * mu2 + c1) * (sigma1_sq + sigma2_sq + c2))
+    ssim_map = ((2 * mu1 * mu2 + c1) *
+                (2 * sigma12 + c2)) / ((mu1 * mu1 + mu2 * mu2 + c1) *
+                                       (sigma1_sq + sigma2_sq + c2))
     return float(np.mean(ssim_map))
 
 

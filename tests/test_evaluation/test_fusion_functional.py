@@ -9,14 +9,19 @@ import torch
 from scipy import signal
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.evaluation.functional import (
-    FUSION_METRICS, average_gradient, correlation_coefficient, entropy,
-    fusion_metrics, mse, mutual_information, psnr, psnr_textbook, qabf,
-    rgb_to_gray, scd, spatial_frequency, ssim, ssim_index,
-    standard_deviation, vif, vifp)
+from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
+                                             rgb_to_gray)
 from segmif_mm.evaluation.functional.filtering import (filter_valid,
                                                        filter_valid_unordered,
                                                        gaussian_kernel_1d)
+from segmif_mm.evaluation.functional.information import (entropy,
+                                                         mutual_information)
+from segmif_mm.evaluation.functional.pixel_metrics import (
+    average_gradient, correlation_coefficient, mse, psnr, psnr_textbook, scd,
+    spatial_frequency, standard_deviation)
+from segmif_mm.evaluation.functional.structural_metrics import (qabf, ssim,
+                                                                ssim_index,
+                                                                vif, vifp)
 from segmif_mm.utils import to_uint8
 
 # (folder, name, suffix, fusion rule of the test's fused image). 00001D has
@@ -35,8 +40,7 @@ def u8(array) -> torch.Tensor:
 
 def random_image(seed: int, shape=(48, 56)) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 256, shape, dtype=torch.uint8,
-                         generator=generator)
+    return torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
 
 
 def load_real_pair(root: Path, name: str, suffix: str):
@@ -109,8 +113,7 @@ def test_spatial_frequency_and_average_gradient_of_ramps():
         math.sqrt(2), abs=1e-12)
     # gradient() is exactly 3 along rows everywhere (also at the borders),
     # 0 along columns: s = 3 / sqrt(2) summed over H * W pixels.
-    expected = height * width * 3 / math.sqrt(2) / ((height - 1) *
-                                                    (width - 1))
+    expected = height * width * 3 / math.sqrt(2) / ((height - 1) * (width - 1))
     assert average_gradient(horizontal) == pytest.approx(expected, abs=1e-12)
     with pytest.raises(ValueError, match='AG needs'):
         average_gradient(u8(np.zeros((1, 9))))
@@ -163,8 +166,8 @@ def test_psnr_range():
         textbook = psnr_textbook(fused, zeros, zeros)
         assert textbook == pytest.approx(20 * math.log10(255 / level))
         assert textbook >= 0
-        assert psnr(fused, zeros, zeros) == pytest.approx(
-            textbook + 20 * math.log10(255))
+        assert psnr(fused, zeros,
+                    zeros) == pytest.approx(textbook + 20 * math.log10(255))
 
 
 def test_symmetric_in_the_sources_and_batched():
@@ -184,13 +187,19 @@ def test_symmetric_in_the_sources_and_batched():
         assert batch[name][1].item() == pytest.approx(second[name], abs=1e-12)
     # The combined function equals the single-metric functions.
     singles = dict(
-        EN=entropy(fused), SD=standard_deviation(fused),
-        SF=spatial_frequency(fused), AG=average_gradient(fused),
-        MI=mutual_information(fused, ir, vis), SCD=scd(fused, ir, vis),
-        VIF=vif(fused, ir, vis), Qabf=qabf(fused, ir, vis),
+        EN=entropy(fused),
+        SD=standard_deviation(fused),
+        SF=spatial_frequency(fused),
+        AG=average_gradient(fused),
+        MI=mutual_information(fused, ir, vis),
+        SCD=scd(fused, ir, vis),
+        VIF=vif(fused, ir, vis),
+        Qabf=qabf(fused, ir, vis),
         SSIM=ssim(fused, ir, vis),
-        CC=correlation_coefficient(fused, ir, vis), MSE=mse(fused, ir, vis),
-        PSNR=psnr(fused, ir, vis), PSNR_textbook=psnr_textbook(fused, ir, vis))
+        CC=correlation_coefficient(fused, ir, vis),
+        MSE=mse(fused, ir, vis),
+        PSNR=psnr(fused, ir, vis),
+        PSNR_textbook=psnr_textbook(fused, ir, vis))
     for name, value in singles.items():
         assert values[name] == pytest.approx(value, abs=1e-12), name
 
@@ -220,17 +229,35 @@ def synthetic_triplet(rule: str):
 # Frozen from the torch functions (float64, 12 significant digits); the
 # numpy transcription of the MATLAB scripts gives the same values.
 SYNTHETIC_VALUES = {
-    'max': dict(
-        EN=6.90375580508, SD=64.2907536504, SF=31.6499133872,
-        AG=7.58188462473, MI=7.79736201369, SCD=1.70576101901,
-        VIF=0.701909209468, Qabf=0.703724239347, SSIM=1.2217644316,
-        CC=0.598041477457, MSE=0.0753468423853, PSNR=59.3601530413,
+    'max':
+    dict(
+        EN=6.90375580508,
+        SD=64.2907536504,
+        SF=31.6499133872,
+        AG=7.58188462473,
+        MI=7.79736201369,
+        SCD=1.70576101901,
+        VIF=0.701909209468,
+        Qabf=0.703724239347,
+        SSIM=1.2217644316,
+        CC=0.598041477457,
+        MSE=0.0753468423853,
+        PSNR=59.3601530413,
         PSNR_textbook=11.2293494326),
-    'average': dict(
-        EN=7.33201942894, SD=40.7204291114, SF=19.6364433084,
-        AG=5.451988658, MI=4.18224431896, SCD=1.51807411008,
-        VIF=0.63067200694, Qabf=0.550841794567, SSIM=1.27098045391,
-        CC=0.649746307556, MSE=0.0376753250703, PSNR=62.3702335268,
+    'average':
+    dict(
+        EN=7.33201942894,
+        SD=40.7204291114,
+        SF=19.6364433084,
+        AG=5.451988658,
+        MI=4.18224431896,
+        SCD=1.51807411008,
+        VIF=0.63067200694,
+        Qabf=0.550841794567,
+        SSIM=1.27098045391,
+        CC=0.649746307556,
+        MSE=0.0376753250703,
+        PSNR=62.3702335268,
         PSNR_textbook=14.2394299182),
 }
 # MI without the joint-histogram quirk.
@@ -249,14 +276,15 @@ def test_frozen_values_on_synthetic_triplets(rule):
         assert reference[key] == pytest.approx(frozen[key], rel=1e-10), key
     exact = mutual_information(u8(fused), u8(ir), u8(vis), joint_quirk=False)
     assert exact == pytest.approx(SYNTHETIC_EXACT_MI[rule], rel=1e-10)
-    assert ref.mi(fused, ir, vis, joint_quirk=False) == pytest.approx(
-        SYNTHETIC_EXACT_MI[rule], rel=1e-10)
+    assert ref.mi(
+        fused, ir, vis, joint_quirk=False) == pytest.approx(
+            SYNTHETIC_EXACT_MI[rule], rel=1e-10)
     assert exact < values['MI'] - 1e-3
 
 
 @pytest.mark.parametrize('folder,name,suffix,rule', PAIRS)
 def test_matches_numpy_reference_on_real_pairs(folder, name, suffix, rule,
-                                                real_data):
+                                               real_data):
     ir, vis = load_real_pair(real_data / folder, name, suffix)
     if rule == 'max':
         fused = np.maximum(ir, vis)

@@ -8,9 +8,9 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
+import segmif_mm.evaluation.metrics.fusion_quality_metric as module
 from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
-import segmif_mm.evaluation.metrics.fusion_quality_metric as module
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              rgb_to_gray)
 from segmif_mm.utils import to_uint8
@@ -53,13 +53,13 @@ def samples(tmp_path):
     cv2.imwrite(str(tmp_path / 'b_ir.png'), ir_16)
     # LoadMultiModalImages' default 16-bit rule: per-image min-max stretch.
     low, high = int(ir_16.min()), int(ir_16.max())
-    ir_16_as_8 = np.rint(
-        (ir_16.astype(np.float32) - low) * (255.0 / (high - low))).astype(
-            np.uint8)
+    ir_16_as_8 = np.rint((ir_16.astype(np.float32) - low) *
+                         (255.0 / (high - low))).astype(np.uint8)
     # Fused images slightly outside [0, 1] must be clipped, not wrapped.
     fused = [
-        torch.rand(3, HEIGHT, WIDTH, generator=torch.Generator().manual_seed(
-            seed)) * 1.2 - 0.1 for seed in (1, 2)
+        torch.rand(
+            3, HEIGHT, WIDTH, generator=torch.Generator().manual_seed(seed)) *
+        1.2 - 0.1 for seed in (1, 2)
     ]
     expected = [
         fusion_metrics(
@@ -87,8 +87,8 @@ def test_process_and_compute(samples, monkeypatch):
         assert result == pytest.approx(
             tuple(values[name] for name in FUSION_METRICS), abs=1e-12)
     logged = []
-    monkeypatch.setattr(module, 'print_log',
-                        lambda msg, logger=None: logged.append(msg))
+    monkeypatch.setattr(
+        module, 'print_log', lambda msg, logger=None: logged.append(msg))
     metrics = metric.evaluate(size=2)
     assert list(metrics) == list(FUSION_METRICS)
     for name in FUSION_METRICS:
@@ -111,7 +111,8 @@ def test_grey_fused_image_and_mi_option(samples):
         cv2.imread(data_samples[0]['ir_path'], cv2.IMREAD_UNCHANGED))
     vis = cv2.imread(data_samples[0]['img_path'])[..., ::-1].copy()
     values = fusion_metrics(
-        to_uint8(grey[0]), ir,
+        to_uint8(grey[0]),
+        ir,
         rgb_to_gray(torch.from_numpy(vis).permute(2, 0, 1)),
         mi_joint_quirk=False)
     assert metric.results[0] == pytest.approx(
@@ -121,8 +122,10 @@ def test_grey_fused_image_and_mi_option(samples):
 def test_errors(samples):
     data_samples, _ = samples
     metric = METRICS.build(dict(type='FusionQualityMetric'))
-    no_fused = {k: v for k, v in data_samples[0].items()
-                if k != 'pred_fused_img'}
+    no_fused = {
+        k: v
+        for k, v in data_samples[0].items() if k != 'pred_fused_img'
+    }
     batch = source_batch(data_samples)
     with pytest.raises(KeyError, match='pred_fused_img'):
         metric.process(dict(inputs=batch['inputs'][:1]), [no_fused])

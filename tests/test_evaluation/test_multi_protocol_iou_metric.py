@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
-from mmseg.registry import METRICS
-from mmseg.structures import SegDataSample
 
 import segmif_mm.evaluation.metrics.multi_protocol_iou_metric as module
+from mmseg.registry import METRICS
+from mmseg.structures import SegDataSample
 
 CLASSES = ('unlabeled', 'road', 'bicycle', 'car')
 PROTOCOLS = dict(
@@ -14,8 +14,8 @@ PROTOCOLS = dict(
 
 # (ground truth, prediction, pixel count). 255 = ignore. No bicycle pixels
 # in the ground truth; one car pixel predicted as bicycle.
-CONFUSION = [(0, 0, 2), (0, 1, 2), (1, 1, 5), (1, 3, 1), (3, 3, 4),
-             (3, 2, 1), (255, 1, 2)]
+CONFUSION = [(0, 0, 2), (0, 1, 2), (1, 1, 5), (1, 3, 1), (3, 3, 4), (3, 2, 1),
+             (255, 1, 2)]
 
 
 def make_samples():
@@ -42,8 +42,8 @@ def build(**kwargs):
 
 def test_protocol_means_by_hand(monkeypatch):
     logged = []
-    monkeypatch.setattr(module, 'print_log',
-                        lambda msg, logger=None: logged.append(msg))
+    monkeypatch.setattr(
+        module, 'print_log', lambda msg, logger=None: logged.append(msg))
     metric = build(per_class_keys=True)
     metric.process({}, make_samples())
     metrics = metric.evaluate(size=2)
@@ -91,8 +91,10 @@ def test_default_protocol_matches_iou_metric():
     expected = stock.evaluate(size=2)
     got = ours.evaluate(size=2)
     assert got == pytest.approx(
-        {f'all/{key}': value
-         for key, value in expected.items()}, abs=1e-4)
+        {
+            f'all/{key}': value
+            for key, value in expected.items()
+        }, abs=1e-4)
 
 
 def test_unknown_class_names_are_rejected():
@@ -106,5 +108,4 @@ def test_unknown_class_names_are_rejected():
         metric.dataset_meta = dict(classes=CLASSES)
     with pytest.raises(ValueError, match='list of class names'):
         METRICS.build(
-            dict(type='MultiProtocolIoUMetric',
-                 protocols=dict(c='unlabeled')))
+            dict(type='MultiProtocolIoUMetric', protocols=dict(c='unlabeled')))

@@ -36,8 +36,7 @@ def build(demo_data_root: Path, fused_dir: Path, **kwargs):
         type='FusedImageDataset',
         source='SegMiFDemoDataset',
         data_root=str(demo_data_root),
-        data_prefix=dict(
-            img_path=str(fused_dir), seg_map_path='test/labels'),
+        data_prefix=dict(img_path=str(fused_dir), seg_map_path='test/labels'),
         pipeline=PIPELINE)
     cfg.update(kwargs)
     return DATASETS.build(cfg)
@@ -47,10 +46,8 @@ def test_samples_metainfo_and_loading(fused_dataset, demo_data_root,
                                       fused_dir):
     dataset = build(demo_data_root, fused_dir)
     assert isinstance(dataset, fused_dataset)
-    assert dataset.metainfo['classes'] == SegMiFDemoDataset.METAINFO[
-        'classes']
-    assert dataset.metainfo['palette'] == SegMiFDemoDataset.METAINFO[
-        'palette']
+    assert dataset.metainfo['classes'] == SegMiFDemoDataset.METAINFO['classes']
+    assert dataset.metainfo['palette'] == SegMiFDemoDataset.METAINFO['palette']
     names = sorted(p.name for p in fused_dir.glob('*.png'))
     assert len(dataset) == len(names) == 4
     info = dataset.get_data_info(1)
@@ -92,8 +89,8 @@ def test_ann_file_selects_samples(fused_dataset, demo_data_root, fused_dir,
         build(demo_data_root, fused_dir, ann_file=str(split))
 
 
-def test_bad_inputs_name_the_problem(fused_dataset, demo_data_root,
-                                     fused_dir, tmp_path):
+def test_bad_inputs_name_the_problem(fused_dataset, demo_data_root, fused_dir,
+                                     tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.*tools/fuse.py'):
         build(demo_data_root, tmp_path / 'missing')
     empty = tmp_path / 'empty'
@@ -107,6 +104,7 @@ def test_bad_inputs_name_the_problem(fused_dataset, demo_data_root,
     # Fused images of the test split with the train labels.
     (fused_dir / 'extra.png').write_bytes(
         next(fused_dir.glob('*.png')).read_bytes())
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 of 5 samples have no label.*extra.png'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 of 5 samples have no label.*extra.png'):
         build(demo_data_root, fused_dir)

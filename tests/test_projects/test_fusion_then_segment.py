@@ -90,8 +90,7 @@ def test_fuse_train_test_end_to_end(tmp_path: Path):
             meta=dict(dataset_meta=segmif.dataset_meta)), checkpoint)
     work_dir = tmp_path / 'work'
     loader_options = [
-        f'{split}_dataloader.{key}'
-        for split in ('train', 'val', 'test')
+        f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
         for key in ('num_workers=0', 'persistent_workers=False')
     ]
     command = [
@@ -185,8 +184,9 @@ def protocol_metrics(model_and_dataset) -> dict:
     with np.errstate(invalid='ignore'):
         iou, acc = intersect / union, intersect / label_area
     metrics = {}
-    for protocol, kept in (('all', range(num_classes)),
-                           ('no_background', range(1, num_classes))):
+    for protocol, kept in (('all', range(num_classes)), ('no_background',
+                                                         range(1,
+                                                               num_classes))):
         kept = list(kept)
         metrics[f'{protocol}/aAcc'] = \
             100 * intersect[kept].sum() / label_area[kept].sum()

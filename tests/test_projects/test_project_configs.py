@@ -87,10 +87,8 @@ def two_iteration_config(config: Path, data_root: Path,
         cfg.train_cfg.update(
             num_rounds=1,
             val_before_train=False,
-            phases=[
-                dict(phase='fusion', iters=1),
-                dict(phase='seg', iters=1)
-            ])
+            phases=[dict(phase='fusion', iters=1),
+                    dict(phase='seg', iters=1)])
     else:
         cfg.train_cfg.update(max_iters=2, val_interval=1000)
     for split in ('val', 'test'):
@@ -142,7 +140,8 @@ def test_config_trains_two_iterations(config: Path, demo_data_root: Path,
 
 
 @pytest.mark.parametrize(
-    'config', sorted(PROJECTS.glob('hia_ablation/configs/*_hia-*.py')),
+    'config',
+    sorted(PROJECTS.glob('hia_ablation/configs/*_hia-*.py')),
     ids=config_id)
 def test_hia_configs_match_variants_and_main_config(config: Path):
     """A Table 3 config = SegMiF's main config of its dataset with the fusion
@@ -170,7 +169,8 @@ def test_weighting_configs_differ_from_main_config_only_in_weighting(
         str(MAIN_CONFIGS /
             f'segmif_mit-b3_1xb8-alt8r_{dataset}-360x360.py')).to_dict()
     configs = {
-        name: Config.fromfile(
+        name:
+        Config.fromfile(
             str(PROJECTS / 'hia_ablation' / 'configs' /
                 f'segmif_mit-b3_1xb8-alt8r-{name}_{dataset}-360x360.py'))
         for name in ('fixed', 'dwa', 'uncertainty')
@@ -201,13 +201,14 @@ def test_fused_root_default_and_absolute(name, monkeypatch, tmp_path):
     """Image folders are read under data_root unless absolute: the default
     fused folder must still be work_dirs/fused/<name> of the working
     directory, and FUSED_ROOT may be absolute."""
-    config = (PROJECTS / 'fusion_then_segment' / 'configs' / '_base_' /
-              'datasets' / f'fused_{name}.py')
+    config = (
+        PROJECTS / 'fusion_then_segment' / 'configs' / '_base_' / 'datasets' /
+        f'fused_{name}.py')
     monkeypatch.delenv('FUSED_ROOT', raising=False)
     dataset = Config.fromfile(str(config)).train_dataloader.dataset
     folder = os.path.join(dataset.data_root, dataset.data_prefix.img_path)
-    assert os.path.normpath(folder) == os.path.join('work_dirs', 'fused',
-                                                    name, 'train')
+    assert os.path.normpath(folder) == os.path.join('work_dirs', 'fused', name,
+                                                    'train')
     monkeypatch.setenv('FUSED_ROOT', str(tmp_path))
     dataset = Config.fromfile(str(config)).train_dataloader.dataset
     assert os.path.join(dataset.data_root, dataset.data_prefix.img_path) == \

@@ -45,8 +45,10 @@ def batch(size: int = 2):
 
 def test_task_weighting_module(project):
     weighting = MODELS.build(
-        dict(type='UncertaintyTaskWeighting', tasks=('a', 'b', 'c'),
-             init_log_var=0.5))
+        dict(
+            type='UncertaintyTaskWeighting',
+            tasks=('a', 'b', 'c'),
+            init_log_var=0.5))
     assert isinstance(weighting, project.UncertaintyTaskWeighting)
     weights, log_vars = weighting()
     torch.testing.assert_close(log_vars, torch.full((3, ), 0.5))
@@ -73,10 +75,8 @@ def test_loss_is_weighted_by_learned_uncertainty(model):
         else:
             torch.testing.assert_close(losses[key], w_seg * value)
     assert any(k.startswith('decode.loss') for k in plain)
-    torch.testing.assert_close(losses['loss_uncertainty'],
-                               torch.tensor(0.2))
-    torch.testing.assert_close(losses['lambda_fusion'],
-                               torch.tensor(w_fusion))
+    torch.testing.assert_close(losses['loss_uncertainty'], torch.tensor(0.2))
+    torch.testing.assert_close(losses['lambda_fusion'], torch.tensor(w_fusion))
     torch.testing.assert_close(losses['lambda_seg'], torch.tensor(w_seg))
 
     # d/ds_i [exp(-s_i) L_i + s_i] = 1 - exp(-s_i) L_i
@@ -106,8 +106,7 @@ def test_log_vars_train_with_the_fusion_phase(model):
 
 def test_task_weighting_belongs_to_the_fusion_task(model, tiny_segmif_cfg):
     optim_cfg = dict(
-        fusion=dict(
-            type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
+        fusion=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
         seg=dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3)))
     assert 'task_weighting' in model.task_modules['fusion']
     cfg = dict(
@@ -120,8 +119,7 @@ def test_task_weighting_belongs_to_the_fusion_task(model, tiny_segmif_cfg):
     model.phase = 'joint'
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(
-            type='SegMiFOptimWrapperConstructor',
-            optim_wrapper_cfg=optim_cfg))
+            type='SegMiFOptimWrapperConstructor', optim_wrapper_cfg=optim_cfg))
     wrappers = constructor(model)
     fusion_params = [
         p for group in wrappers['fusion'].param_groups for p in group['params']

@@ -17,8 +17,8 @@ def test_table_and_json(with_checkpoint, extra, tmp_path, tiny_config,
     out = tmp_path / 'bench' / 'result.json'
     checkpoint = [tiny_checkpoint] if with_checkpoint else []
     run_tool('benchmark.py', tiny_config, *checkpoint, '--device', 'cpu',
-             '--shape', 32, 40, '--batch-size', 2, '--repeat', 1,
-             '--warmup', 0, '--threads', 1, '--json', out, *extra)
+             '--shape', 32, 40, '--batch-size', 2, '--repeat', 1, '--warmup',
+             0, '--threads', 1, '--json', out, *extra)
     printed = capsys.readouterr().out
     for column in ('latency median (ms)', 'throughput (img/s)',
                    'peak RSS so far (MiB)', *PARTS):
@@ -31,8 +31,8 @@ def test_table_and_json(with_checkpoint, extra, tmp_path, tiny_config,
     assert settings['threads'] == 1
     assert settings['amp'] is bool(extra)
     assert settings['amp_dtype'] == ('bfloat16' if extra else None)
-    assert settings['checkpoint'] == (str(tiny_checkpoint)
-                                      if with_checkpoint else None)
+    assert settings['checkpoint'] == (
+        str(tiny_checkpoint) if with_checkpoint else None)
     assert settings['memory_kind'] == 'process_peak_rss_cumulative'
     assert set(result['results']) == set(PARTS)
     for part in PARTS:

@@ -1,4 +1,5 @@
 import sys
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -33,10 +34,9 @@ def test_export_is_dynamic_and_matches_pytorch(tmp_path, tiny_config,
             ref_fused, ref_logits = model(inputs, mode='tensor')
         assert fused.shape == (batch, 3, height, width)
         assert seg_logits.shape == (batch, 4, height, width)
-        np.testing.assert_allclose(fused, ref_fused.numpy(), atol=1e-4,
-                                   rtol=0)
-        np.testing.assert_allclose(seg_logits, ref_logits.numpy(), atol=1e-4,
-                                   rtol=0)
+        np.testing.assert_allclose(fused, ref_fused.numpy(), atol=1e-4, rtol=0)
+        np.testing.assert_allclose(
+            seg_logits, ref_logits.numpy(), atol=1e-4, rtol=0)
 
 
 def test_tolerance_violation_is_an_error(tmp_path, tiny_config, run_tool):
@@ -57,12 +57,21 @@ def test_untraceable_sizes_are_errors(sizes, match, tmp_path, tiny_config,
     assert not (tmp_path / 'm.onnx').exists()
 
 
+def test_sizes_off_the_size_divisor_are_errors(tmp_path, run_tool):
+    # ConvNeXt pads images to multiples of 32 before the backbone.
+    config = Path(__file__).parents[1] / 'configs' / 'segmif_convnext_tiny.py'
+    with pytest.raises(ValueError, match='multiples of 32'):
+        run_tool('deploy/export_onnx.py', config, '--out', tmp_path / 'm.onnx',
+                 '--shape', 40, 48)
+    assert not (tmp_path / 'm.onnx').exists()
+
+
 def test_missing_packages_are_explained(tmp_path, tiny_config, run_tool,
                                         monkeypatch, capsys):
     out = tmp_path / 'm.onnx'
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
-    run_tool('deploy/export_onnx.py', tiny_config, '--out', out, '--shape',
-             40, 40)
+    run_tool('deploy/export_onnx.py', tiny_config, '--out', out, '--shape', 40,
+             40)
     assert out.is_file()
     assert 'onnxruntime is not installed' in capsys.readouterr().out
     monkeypatch.setitem(sys.modules, 'onnx', None)

@@ -18,8 +18,8 @@ def tiny_model():
 
 
 def test_parts_add_up_to_the_total(tiny_model):
-    small, large = (TOOL['part_complexity'](tiny_model, shape)
-                    for shape in SHAPES)
+    small, large = (
+        TOOL['part_complexity'](tiny_model, shape) for shape in SHAPES)
     for result in (small, large):
         assert all(result[name]['flops'] > 0 for name in (*PARTS, 'total'))
         assert sum(result[name]['flops']
@@ -31,13 +31,12 @@ def test_parts_add_up_to_the_total(tiny_model):
     params = {name: small[name]['params'] for name in (*PARTS, 'total')}
     counts = parameter_count(tiny_model)
     assert params['fusion'] == counts['fusion_head']
-    assert params['segmentation'] == counts['backbone'] + counts[
-        'decode_head']
+    assert params['segmentation'] == counts['backbone'] + counts['decode_head']
     assert params['guidance'] == counts['backbone.layers.0'] + counts[
         'backbone.layers.1']
     # Guidance and segmentation share the backbone's first two stages.
-    assert params['total'] == counts[''] == params['fusion'] + params[
-        'segmentation']
+    assert params['total'] == counts[
+        ''] == params['fusion'] + params['segmentation']
 
 
 def test_guidance_from_fused_image_runs_the_fusion_head_twice(tiny_model):
@@ -63,11 +62,10 @@ def test_parse_shapes():
 
 
 def test_command_line_table(tiny_config, run_tool, capsys):
-    run_tool('analysis/get_flops.py', tiny_config, '--shape', 32, 40, 48,
-             64)
+    run_tool('analysis/get_flops.py', tiny_config, '--shape', 32, 40, 48, 64)
     printed = capsys.readouterr().out
     for text in ('GFLOPs 40x32', 'GFLOPs 64x48', 'params (M)',
-                 'guidance (MiT stages 1-2)', 'fusion (fusion head',
+                 'guidance (backbone stages 1-2)', 'fusion (fusion head',
                  'segmentation (backbone + decode head)', 'total (model',
                  'Parameters of the whole model', 'Not counted'):
         assert text in printed

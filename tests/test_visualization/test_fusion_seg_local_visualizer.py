@@ -70,8 +70,7 @@ def test_panel_layout_visible_infrared_fused_pred_gt():
     infrared = rng.integers(0, 256, (H, W), dtype=np.uint8)
     sample = make_sample()
     visualizer = make_visualizer('panel_layout')
-    panel = visualizer.draw_panel(
-        visible, sample, infrared, with_labels=False)
+    panel = visualizer.draw_panel(visible, sample, infrared, with_labels=False)
     assert panel.shape == (H, 5 * W, 3)
     fused = FusionSegLocalVisualizer.fused_to_uint8(sample.pred_fused_img)
     np.testing.assert_array_equal(panel[:, :W], visible)
@@ -85,8 +84,7 @@ def test_panel_layout_visible_infrared_fused_pred_gt():
                                                   PALETTE))
     np.testing.assert_array_equal(
         panel[:, 4 * W:],
-        FusionSegLocalVisualizer.colorize_sem_seg(sample.gt_sem_seg,
-                                                  PALETTE))
+        FusionSegLocalVisualizer.colorize_sem_seg(sample.gt_sem_seg, PALETTE))
 
 
 def test_panel_overlays_labels_on_fused_image_with_alpha():
@@ -113,12 +111,11 @@ def test_four_channel_image_gives_infrared_panel():
 def test_size_mismatch_is_an_error():
     visualizer = make_visualizer('panel_mismatch')
     with pytest.raises(ValueError, match='original image size'):
-        visualizer.draw_panel(
-            np.zeros((H + 1, W, 3), np.uint8), make_sample())
+        visualizer.draw_panel(np.zeros((H + 1, W, 3), np.uint8), make_sample())
     with pytest.raises(ValueError, match='registered pair'):
         visualizer.draw_panel(
-            np.zeros((H, W, 3), np.uint8), None,
-            np.zeros((H, W + 1), np.uint8))
+            np.zeros((H, W, 3), np.uint8), None, np.zeros((H, W + 1),
+                                                          np.uint8))
 
 
 def test_add_datasample_writes_rgb_panel(tmp_path):

@@ -10,9 +10,9 @@ parts that together make up the whole forward, each traced separately by
 mmengine's :class:`~mmengine.analysis.FlopAnalyzer`:
 
 * ``guidance``: :meth:`SegMiF.extract_guidance`, the backbone pass that
-  produces the fusion head's semantic features (MiT stages 1-2 on the
-  visible image; with ``guidance_source='fused'`` it includes the first
-  fusion pass);
+  produces the fusion head's semantic features (the backbone's stages 1-2
+  on the visible image; with ``guidance_source='fused'`` it includes the
+  first fusion pass);
 * ``fusion``: RGB -> YCbCr, the fusion head, fused Y + visible Cb/Cr ->
   RGB;
 * ``segmentation``: :meth:`SegMiF.encode_decode` on the fused RGB image
@@ -46,7 +46,7 @@ from segmif_mm.models.utils import rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb
 
 PARTS = ('guidance', 'fusion', 'segmentation')
 PART_TITLES = dict(
-    guidance='guidance (MiT stages 1-2)',
+    guidance='guidance (backbone stages 1-2)',
     fusion='fusion (fusion head, RGB<->YCbCr)',
     segmentation='segmentation (backbone + decode head)',
     total="total (model(inputs, mode='tensor'))")

@@ -19,6 +19,8 @@ SegMiF pads images smaller than its ``backbone_min_size`` (32 pixels for
 MiT) before the backbone; that size-dependent branch cannot be traced, so
 the graph is traced at a size larger than ``backbone_min_size`` and accepts
 ``H, W >= backbone_min_size`` (pad smaller images before calling it).
+Backbones that pad to multiples of a ``backbone_size_divisor`` (32 for
+ConvNeXt) are traced and run at multiples of it.
 """
 import argparse
 import importlib
@@ -214,7 +216,8 @@ def check_sizes(model: nn.Module, shape: Sequence[int],
 
     Raises:
         ValueError: ``shape`` is not larger than the model's
-            ``backbone_min_size``, or ``check_shape`` is smaller.
+            ``backbone_min_size``, ``check_shape`` is smaller, or either is
+            not a multiple of ``backbone_size_divisor``.
     """
     min_size = getattr(model, 'backbone_min_size', 0)
     if min(shape) <= min_size:
@@ -227,6 +230,14 @@ def check_sizes(model: nn.Module, shape: Sequence[int],
         raise ValueError(
             f'--check-shape {check_shape[0]} {check_shape[1]}: the ONNX '
             f'graph takes H and W of at least {min_size}.')
+    divisor = getattr(model, 'backbone_size_divisor', 1)
+    for option, size in (('--shape', shape), ('--check-shape', check_shape)):
+        if any(side % divisor for side in size):
+            raise ValueError(
+                f'{option} {size[0]} {size[1]}: the backbone pads images to '
+                f'multiples of {divisor}, which the traced graph would keep '
+                f'as constants; use multiples of {divisor} (and pad inputs '
+                'to them before running the graph).')
 
 
 def main() -> None:

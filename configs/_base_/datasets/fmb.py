@@ -62,9 +62,7 @@ val_evaluator = [
     dict(
         type='MultiProtocolIoUMetric',
         protocols=dict(
-            all=[],
-            no_unlabeled=['unlabeled'],
-            fmb=['unlabeled', 'bicycle'])),
+            all=[], no_unlabeled=['unlabeled'], fmb=['unlabeled', 'bicycle'])),
     dict(type='FusionQualityMetric'),
 ]
 test_evaluator = val_evaluator

@@ -49,7 +49,6 @@ model = dict(
         growth=32,
         dilations=(2, 2, 2, 2, 2),
         num_blocks=1,
-        guidance_channels=(32, 64),
         hia_cfgs=[
             dict(
                 type='HierarchicalInteractiveAttention',
@@ -64,6 +63,13 @@ model = dict(
                 use_soam=True,
                 use_moam=True),
         ]),
-    fusion_loss=dict(type='FusionLoss'),
+    # L_f = L_SSIM + 10 L_MSE + 100 L_grad with Ma's VSM rule: each term
+    # gets a share of the gradient (measured on RoadScene,
+    # docs/fusion_real.md); the paper gives no weights besides eta.
+    fusion_loss=dict(
+        type='FusionLoss',
+        pixel_cfg=dict(
+            type='SaliencyPixelLoss', weight_rule='ma', loss_weight=10.0),
+        eta=100.0),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

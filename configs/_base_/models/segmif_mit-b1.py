@@ -6,5 +6,4 @@ model = dict(
         embed_dims=64,
         num_heads=[1, 2, 5, 8],
         num_layers=[2, 2, 2, 2]),
-    decode_head=dict(in_channels=[64, 128, 320, 512], channels=256),
-    fusion_head=dict(guidance_channels=(64, 128)))
+    decode_head=dict(in_channels=[64, 128, 320, 512], channels=256))

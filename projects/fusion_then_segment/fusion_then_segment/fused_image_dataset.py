@@ -148,8 +148,8 @@ class FusedImageDataset(BaseSegDataset):
                      fix: str) -> None:
         """Raise when a sample's ``key`` file does not exist."""
         missing = [
-            info[key] for info in data_list if key in info and
-            not fileio.exists(info[key], backend_args=self.backend_args)
+            info[key] for info in data_list if key in info
+            and not fileio.exists(info[key], backend_args=self.backend_args)
         ]
         if missing:
             raise FileNotFoundError(

@@ -9,5 +9,4 @@ _base_ = [
 ]
 crop_size = (360, 360)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=15))
+    data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=15))

@@ -45,8 +45,9 @@ class SegMiFUncertaintyWeighting(SegMiF):
                  **kwargs) -> None:
         kwargs.setdefault(
             'task_modules',
-            dict(TASK_MODULES,
-                 fusion=TASK_MODULES['fusion'] + ('task_weighting', )))
+            dict(
+                TASK_MODULES,
+                fusion=TASK_MODULES['fusion'] + ('task_weighting', )))
         if not any('task_weighting' in names
                    for names in kwargs['task_modules'].values()):
             raise ValueError(

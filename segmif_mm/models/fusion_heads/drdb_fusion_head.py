@@ -17,8 +17,8 @@ class DRDBFusionHead(BaseModule):
     """SegMiF's fusion sub-network: DRDB encoders, two HIAs, conv decoder.
 
     Fuses a visible luminance image and an infrared image, guided by two
-    scales of semantic features from the segmentation backbone (MiT stages 1
-    and 2). Everything runs at full input resolution:
+    scales of semantic features from the segmentation backbone (its first
+    two stages, strides 4 and 8). Everything runs at full input resolution:
 
     .. code:: text
 
@@ -31,7 +31,8 @@ class DRDBFusionHead(BaseModule):
 
     Each modality has its own stem and DRDBs. The guidance projections are
     applied at the feature's own resolution and then bilinearly upsampled
-    (``align_corners=False``) to the input size. The two interaction necks
+    (``align_corners=False``) to the input size, whatever the backbone's
+    stride (4 and 8 for MiT, ResNet, Swin, ConvNeXt). The two interaction necks
     are separate modules (not shared between the scales). A neck that does
     not use the semantic features (HIA variant M1) gets ``f_seg=None`` and its
     scale has no projection; ``guidance_scales`` lists the scales in use, so
@@ -44,8 +45,10 @@ class DRDBFusionHead(BaseModule):
     resolution.
 
     Args:
-        guidance_channels (Sequence[int]): Channels of the two guidance maps,
-            e.g. ``(64, 128)`` for MiT-B1..B5 and ``(32, 64)`` for MiT-B0.
+        guidance_channels (Sequence[int]): Channels of the two guidance maps:
+            the widths of the backbone's first two stages, which ``SegMiF``
+            fills in from its backbone (e.g. ``(64, 128)`` for MiT-B1..B5,
+            ``(96, 192)`` for ConvNeXt-T and Swin-T).
         hia_cfgs (Sequence[dict]): Configs of the two interaction necks
             (``HierarchicalInteractiveAttention`` or a direct aggregation
             such as ``SumAggregation``), taking ``(f_ir, f_vis, f_seg)`` and
@@ -137,7 +140,7 @@ class DRDBFusionHead(BaseModule):
                                      for i in self.guidance_scales):
             raise ValueError(
                 'DRDBFusionHead needs a tuple of two guidance feature maps '
-                f'(MiT stages 1 and 2) with maps at the scales '
+                f'(backbone stages 1 and 2) with maps at the scales '
                 f'{self.guidance_scales} its necks use, got {len(guidance)} '
                 f'entries, None at '
                 f'{[i for i, g in enumerate(guidance) if g is None]}.')
@@ -150,8 +153,8 @@ class DRDBFusionHead(BaseModule):
                     f'the fusion head expects [{vis_y.shape[0]}, '
                     f'{self.guidance_channels[i]}, h, w]; set '
                     "`fusion_head.guidance_channels` to the backbone's "
-                    'stage-1/2 widths (e.g. (32, 64) for MiT-B0, (64, 128) '
-                    'for MiT-B1..B5).')
+                    'stage-1/2 widths (SegMiF does so when the config '
+                    'leaves them out).')
 
     def forward(self, vis_y: Tensor, ir: Tensor,
                 guidance: Tuple[Optional[Tensor], Optional[Tensor]]) -> Tensor:

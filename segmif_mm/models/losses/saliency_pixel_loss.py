@@ -8,19 +8,27 @@ from mmseg.registry import MODELS
 from .utils import check_luminance_inputs
 from .vsm import visual_saliency_map
 
+WEIGHT_RULES = ('ma', 'ratio')
+
 
 @MODELS.register_module()
 class SaliencyPixelLoss(nn.Module):
     """Saliency-weighted pixel loss of SegMiF (paper eq. 4, ``L_MSE``).
 
-    The weights come from the visual saliency map (VSM, Ma et al. 2017, see
-    :func:`visual_saliency_map`) of each source, computed on the fly:
+    The weights come from the visual saliency maps ``S_x``, ``S_y`` in
+    ``[0, 1]`` (VSM, Ma et al. 2017, see :func:`visual_saliency_map`) of the
+    two sources, computed on the fly, and ``m_2 = 1 - m_1``:
 
-    .. math::
+    * ``weight_rule='ma'`` (default): Ma et al.'s own rule for two saliency
+      maps, :math:`m_1 = 0.5 + 0.5 (S_x - S_y)`, in ``[0, 1]``. Where both
+      saliencies are alike (e.g. both small) the weights stay near 0.5.
+    * ``weight_rule='ratio'``: :math:`m_1 = S_x / (S_x + S_y)`, with
+      ``m_1 = 0.5`` where both are 0. Unstable where both saliencies are
+      small (a sixth to a third of a real frame), where it jumps between 0
+      and 1.
 
-        m_1 = S_x / (S_x + S_y), \\quad m_2 = 1 - m_1
-
-    with ``m_1 = m_2 = 0.5`` where both saliencies are 0. ``u`` is the fused
+    The paper (eq. 4) takes m1, m2 "from VSM" without the rule; the measured
+    choice is in ``docs/fusion_real.md``. ``u`` is the fused
     luminance, ``x`` the visible luminance, ``y`` the infrared image, all in
     ``[0, 1]``; ``mean`` is over all pixels of the batch.
 
@@ -36,6 +44,8 @@ class SaliencyPixelLoss(nn.Module):
 
     Args:
         mode (str): ``'weighted'`` or ``'literal'``. Defaults to 'weighted'.
+        weight_rule (str): ``'ma'`` or ``'ratio'``, see above.
+            Defaults to 'ma'.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         loss_name (str): Name of the loss item. If you want this loss
             item to be included into the backward graph, `loss_` must be the
@@ -44,30 +54,45 @@ class SaliencyPixelLoss(nn.Module):
 
     def __init__(self,
                  mode: str = 'weighted',
+                 weight_rule: str = 'ma',
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_pixel'):
         super().__init__()
         if mode not in ('weighted', 'literal'):
             raise ValueError(f"SaliencyPixelLoss mode must be 'weighted' or "
                              f"'literal', got {mode!r}.")
+        if weight_rule not in WEIGHT_RULES:
+            raise ValueError(f'SaliencyPixelLoss weight_rule must be one of '
+                             f'{WEIGHT_RULES}, got {weight_rule!r}.')
         self.mode = mode
+        self.weight_rule = weight_rule
         self.loss_weight = loss_weight
         self.loss_name_ = loss_name
 
     @staticmethod
-    def saliency_weights(x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor]:
+    def saliency_weights(x: Tensor,
+                         y: Tensor,
+                         rule: str = 'ma') -> Tuple[Tensor, Tensor]:
         """VSM weights of the two sources.
 
         Args:
             x (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
             y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+            rule (str): ``'ma'`` or ``'ratio'`` (class docstring).
+                Defaults to 'ma'.
 
         Returns:
             tuple[Tensor, Tensor]: ``m1`` and ``m2 = 1 - m1``, each
             ``[B, 1, H, W]`` in [0, 1], without gradients.
         """
+        if rule not in WEIGHT_RULES:
+            raise ValueError(f'rule must be one of {WEIGHT_RULES}, got '
+                             f'{rule!r}.')
         sal_x = visual_saliency_map(x)
         sal_y = visual_saliency_map(y)
+        if rule == 'ma':
+            m1 = 0.5 + 0.5 * (sal_x - sal_y)
+            return m1, 1 - m1
         total = sal_x + sal_y
         m1 = torch.where(total > 0, sal_x / total.clamp(min=1e-12),
                          torch.full_like(total, 0.5))
@@ -86,7 +111,7 @@ class SaliencyPixelLoss(nn.Module):
             ``loss_weight``).
         """
         check_luminance_inputs(u=u, x=x, y=y)
-        m1, m2 = self.saliency_weights(x, y)
+        m1, m2 = self.saliency_weights(x, y, self.weight_rule)
         if self.mode == 'weighted':
             loss = (m1 * (u - x)**2 + m2 * (u - y)**2).mean()
         else:

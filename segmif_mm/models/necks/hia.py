@@ -1,3 +1,4 @@
+import math
 from typing import Dict, Sequence, Tuple
 
 import torch
@@ -10,6 +11,8 @@ from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils import cpu_fast_path, hia_tiled, unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
+CONTEXT_SCALES = ('mean', 'sum', 'cosine')
+CONTEXT_AXES = ('value', 'key')
 
 
 def head_context(key: Tensor, value: Tensor, num_heads: int,
@@ -79,11 +82,29 @@ class HierarchicalInteractiveAttention(BaseModule):
 
     Per modality, :math:`f_x' = Norm(f_x + MLP_x([S_x, M_x]))`. The
     contexts :math:`G` are ``d x d`` per head, so the ``N x N`` attention
-    map is never formed; dividing by N keeps the context logits independent
-    of the image size. The softmax runs over the last dimension of the
-    context; τ is a learnable per-head temperature (initialised to 1, one
-    per attention module and modality) that lets the model sharpen the
-    context, which the 1/N normalisation otherwise keeps smooth.
+    map is never formed. τ is a learnable per-head temperature (one per
+    attention module and modality, initialised to ``temperature_init``).
+
+    The paper gives neither the scale of :math:`K^T V` nor the softmax axis;
+    ``context_scale`` and ``context_axis`` choose them (rows of :math:`K^T V`
+    are key channels, columns value channels):
+
+    * ``'mean'`` (as written above): :math:`\\tau K^T V / N`. Independent of
+      the image size, but nearly uniform at initialisation (entries
+      0.115-0.134 for d = 8).
+    * ``'sum'``: :math:`\\tau d^{-1/2} K^T V`, as CMX and the authors' code.
+      Not uniform at initialisation, but the logits grow with N, so a model
+      trained on crops sees sharper contexts on larger test images.
+    * ``'cosine'``: :math:`\\tau \\hat K^T \\hat V` with every key and
+      value channel scaled to unit norm over the N tokens: entries are
+      cosines in [-1, 1], independent of the image size and of the feature
+      scale; ``temperature_init`` sets the sharpness at initialisation.
+
+    ``context_axis='value'`` normalises each row (every key channel
+    distributes over the value channels), ``'key'`` each column (every
+    output channel is a convex mix of query channels, as CMX). The mean
+    entropy of every context, divided by ``log d`` (1 = uniform), is kept in
+    ``context_entropy`` for logging (``ContextEntropyHook``).
 
     Ablations (paper Table 3): ``use_soam=False`` drops :math:`S_x` and
     ``use_moam=False`` drops :math:`M_x` from the concatenation (the MLP
@@ -112,6 +133,11 @@ class HierarchicalInteractiveAttention(BaseModule):
             Defaults to ``dict(type='GELU')``.
         norm_cfg (dict): Norm over the channel (last) dimension of the
             ``[B, N, C]`` tokens. Defaults to ``dict(type='LN')``.
+        context_scale (str): ``'mean'``, ``'sum'`` or ``'cosine'``, see
+            above. Defaults to 'mean'.
+        context_axis (str): Softmax axis of the contexts, ``'value'`` or
+            ``'key'``. Defaults to 'value'.
+        temperature_init (float): Initial τ. Defaults to 1.0.
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to None.
 
@@ -130,12 +156,24 @@ class HierarchicalInteractiveAttention(BaseModule):
                  qkv_bias: bool = True,
                  act_cfg: ConfigType = dict(type='GELU'),
                  norm_cfg: ConfigType = dict(type='LN'),
+                 context_scale: str = 'mean',
+                 context_axis: str = 'value',
+                 temperature_init: float = 1.0,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if channels % num_heads != 0:
             raise ValueError(f'HierarchicalInteractiveAttention: channels '
                              f'({channels}) must be divisible by num_heads '
                              f'({num_heads}).')
+        if context_scale not in CONTEXT_SCALES or \
+                context_axis not in CONTEXT_AXES:
+            raise ValueError(
+                f'HierarchicalInteractiveAttention: context_scale must be one '
+                f'of {CONTEXT_SCALES} and context_axis one of {CONTEXT_AXES}'
+                f', got {context_scale!r} and {context_axis!r}.')
+        self.context_scale = context_scale
+        self.context_axis = context_axis
+        self.context_entropy: Dict[str, Tensor] = {}
         self.channels = channels
         self.num_heads = num_heads
         self.use_soam = use_soam
@@ -154,14 +192,14 @@ class HierarchicalInteractiveAttention(BaseModule):
             self.soam_key_values = per_modality(
                 lambda: nn.Linear(channels, 2 * channels, bias=qkv_bias))
             self.soam_temperature = nn.Parameter(
-                torch.ones(num_modalities, num_heads))
+                torch.full((num_modalities, num_heads), temperature_init))
         if use_moam:
             self.moam_queries = per_modality(
                 lambda: nn.Linear(channels, channels, bias=qkv_bias))
             self.moam_key_value = nn.Linear(
                 channels, 2 * channels, bias=qkv_bias)
             self.moam_temperature = nn.Parameter(
-                torch.ones(num_modalities, num_heads))
+                torch.full((num_modalities, num_heads), temperature_init))
         mlp_in = channels * max(int(use_soam) + int(use_moam), 1)
         hidden = int(channels * mlp_ratio)
         self.mlps = per_modality(lambda: nn.Sequential(
@@ -194,11 +232,15 @@ class HierarchicalInteractiveAttention(BaseModule):
 
     def context_logits(self, embedded: Dict[str, Tensor],
                        num_tokens: int) -> Dict[str, Tensor]:
-        """The context logits :math:`K^T V / N` of the attentions in use.
+        """The context logits of the attentions in use, per ``context_scale``.
 
-        Sums over pixels, so for a tile of the image (with the whole image's
-        ``num_tokens``) this is the tile's share, and the shares of all
-        tiles add up to the whole image's logits.
+        :math:`K^T V / N` (``'mean'`` and ``'cosine'``) or
+        :math:`d^{-1/2} K^T V` (``'sum'``); for ``'cosine'`` also the mean
+        squares of the key and value channels under ``<name>/sq``
+        (``[B, 2C]``), which :meth:`contexts_from_logits` turns into the
+        norms. Sums over pixels, so for a tile of the image (with the whole
+        image's ``num_tokens``) this is the tile's share, and the shares of
+        all tiles add up to the whole image's logits.
 
         Args:
             embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
@@ -210,22 +252,29 @@ class HierarchicalInteractiveAttention(BaseModule):
             ``moam`` (from :math:`F_{seg}^s`, MoAM) for the attentions in
             use, ``[B, heads, d, d]`` float32.
         """
-        logits = {}
+        key_values = {}
         if self.use_soam:
             for x in MODALITIES:
-                key, value = self.soam_key_values[x](embedded[x]).chunk(
-                    2, dim=-1)
-                logits[f'soam_{x}'] = head_context(key, value, self.num_heads,
-                                                   num_tokens)
+                key_values[f'soam_{x}'] = self.soam_key_values[x](embedded[x])
         if self.use_moam:
-            key, value = self.moam_key_value(embedded['seg']).chunk(2, dim=-1)
-            logits['moam'] = head_context(key, value, self.num_heads,
-                                          num_tokens)
+            key_values['moam'] = self.moam_key_value(embedded['seg'])
+        logits = {}
+        head_dim = self.channels // self.num_heads
+        for name, kv in key_values.items():
+            key, value = kv.chunk(2, dim=-1)
+            logits[name] = head_context(key, value, self.num_heads, num_tokens)
+            if self.context_scale == 'sum':
+                logits[name] = logits[name] * (num_tokens * head_dim**-0.5)
+            elif self.context_scale == 'cosine':
+                logits[f'{name}/sq'] = kv.float().pow(2).sum(1) / num_tokens
         return logits
 
     def contexts_from_logits(self, logits: Dict[str,
                                                 Tensor]) -> Dict[str, Tensor]:
-        """The attention contexts :math:`G = softmax(\\tau K^T V / N)`.
+        """The attention contexts :math:`G = softmax(\\tau\\, logits)`.
+
+        The softmax runs along ``context_axis``; the normalised entropy of
+        every context is kept in ``context_entropy``.
 
         Args:
             logits (dict[str, Tensor]): :meth:`context_logits` of the whole
@@ -235,19 +284,50 @@ class HierarchicalInteractiveAttention(BaseModule):
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
             ``moam_<x>`` (:math:`G_s` with modality ``x``'s temperature,
             MoAM) for the attentions in use, each ``[B, heads, d, d]``
-            float32, rows summing to 1.
+            float32, summing to 1 along ``context_axis``.
         """
+        if self.context_scale == 'cosine':
+            logits = {
+                name: self.cosine(value, logits[f'{name}/sq'])
+                for name, value in logits.items() if '/' not in name
+            }
+        axis = -1 if self.context_axis == 'value' else -2
         contexts = {}
         for i, x in enumerate(MODALITIES):
             if self.use_soam:
                 contexts[f'soam_{x}'] = (
                     self.soam_temperature[i].view(1, -1, 1, 1) *
-                    logits[f'soam_{x}']).softmax(-1)
+                    logits[f'soam_{x}']).softmax(axis)
             if self.use_moam:
                 contexts[f'moam_{x}'] = (
                     self.moam_temperature[i].view(1, -1, 1, 1) *
-                    logits['moam']).softmax(-1)
+                    logits['moam']).softmax(axis)
+        with torch.no_grad():
+            self.context_entropy = {
+                name:
+                -(p * p.clamp(min=1e-12).log()).sum(axis).mean() /
+                math.log(p.shape[axis])
+                for name, p in contexts.items()
+            }
         return contexts
+
+    @staticmethod
+    def cosine(mean: Tensor, squares: Tensor) -> Tensor:
+        """Cosine logits from :math:`K^T V / N` and the channels' mean
+        squares.
+
+        Args:
+            mean (Tensor): :math:`K^T V / N` per head, ``[B, heads, d, d]``.
+            squares (Tensor): Mean squares over the tokens of the key and
+                then the value channels, ``[B, 2C]``.
+
+        Returns:
+            Tensor: :math:`\\hat K^T \\hat V`, ``[B, heads, d, d]``, in
+            [-1, 1].
+        """
+        batch, heads, head_dim = mean.shape[:3]
+        norms = squares.clamp(min=1e-12).sqrt().view(batch, 2, heads, head_dim)
+        return mean / (norms[:, 0, :, :, None] * norms[:, 1, :, None, :])
 
     def interact(self, embedded: Dict[str, Tensor],
                  contexts: Dict[str, Tensor]) -> Dict[str, Tensor]:

@@ -1,3 +1,4 @@
+import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -9,10 +10,10 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
+from ..backbone_stages import get_backbone_stages
 from ..utils import (TASK_MODULES, cpu_inference_memory, crop_features,
-                     get_phase, min_input_size, mit_stage_features,
-                     pad_to_min_size, restore_to_original, rgb_to_ycbcr,
-                     split_rgbt, ycbcr_to_rgb)
+                     get_phase, pad_for_backbone, restore_to_original,
+                     rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
 from .task_phase_mixin import TaskPhaseMixin
 from .wrapped_head_mixin import WrappedHeadMixin
 
@@ -29,7 +30,9 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
 
     Inputs are ``[B, 4, H, W]`` tensors (R, G, B, IR) in [0, 1]. The fusion
     head fuses the visible luminance Y with the infrared image, guided by the
-    backbone's first-stage features (§3.1-3.2); the fused RGB (fused Y +
+    features of the backbone's first two stages (strides 4 and 8, §3.1-3.2;
+    computed by the backbone's :class:`~segmif_mm.models.backbone_stages.
+    BackboneStages`, which runs only those stages); the fused RGB (fused Y +
     visible Cb, Cr) is normalised with ``backbone_mean``/``backbone_std`` and
     segmented by the usual backbone + decode head. ``extract_feat``,
     ``encode_decode`` and the whole/slide inference of
@@ -77,12 +80,18 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
      _forward(): fuse() -> extract_feat() -> decode_head() -> resize()
 
     Args:
-        backbone (ConfigType): Config of the segmentation backbone, an mmseg
-            ``MixVisionTransformer``.
+        backbone (ConfigType): Config of the segmentation backbone, which
+            takes RGB images: e.g. mmseg's ``MixVisionTransformer``,
+            ``ResNetV1c``, ``SwinTransformer`` or ``mmpretrain.ConvNeXt``
+            (stage runners in :mod:`segmif_mm.models.backbone_stages`; other
+            backbones run whole for the guidance, with a warning).
         decode_head (ConfigType): Config of the decode head.
         fusion_head (ConfigType): Config of the fusion sub-network, e.g.
             ``DRDBFusionHead``; called as
-            ``fusion_head(vis_y, ir, guidance) -> fused_y``.
+            ``fusion_head(vis_y, ir, guidance) -> fused_y``. Its
+            ``guidance_channels`` are the widths of the backbone's first two
+            stages: filled in when the config leaves them out, checked when
+            it gives them.
         fusion_loss (ConfigType): Config of the fusion loss, called as
             ``fusion_loss(fused_y, vis_y, ir)`` and returning a dict of
             losses whose keys start with ``loss_``.
@@ -112,7 +121,8 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
             ``dict(mode='whole')``. Defaults to None.
         data_preprocessor (OptConfigType): Config of the data preprocessor,
             which must deliver [0, 1] 4-channel inputs
-            (``MultiModalDataPreProcessor``). Defaults to None.
+            (``MultiModalDataPreProcessor`` without ``mean``/``std``).
+            Defaults to None.
         pretrained (str, optional): Backbone checkpoint. Defaults to None.
         init_cfg (OptMultiConfig): Initialization config. Defaults to None.
     """  # noqa: E501
@@ -153,7 +163,18 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
                 'backbone_mean and backbone_std need three RGB values in '
                 f'[0, 1] units (std > 0), got {backbone_mean} and '
                 f'{backbone_std}.')
-        self.fusion_head = MODELS.build(fusion_head)
+        if getattr(self.data_preprocessor, 'normalizes', False):
+            raise ValueError(
+                'SegMiF takes [0, 1] inputs and normalises the backbone input '
+                'itself (backbone_mean/backbone_std), but its '
+                'data_preprocessor has mean/std (inherited from a base '
+                'config?). Set data_preprocessor=dict(mean=None, std=None).')
+        self.backbone_stages = get_backbone_stages(self.backbone)
+        self.backbone_min_size = self.backbone_stages.min_size(self.backbone)
+        self.backbone_size_divisor = self.backbone_stages.size_divisor(
+            self.backbone)
+        self.fusion_head = MODELS.build(
+            self.with_guidance_channels(fusion_head))
         self.fusion_loss = MODELS.build(fusion_loss)
         self.guidance_source = guidance_source
         self.guidance_grad = guidance_grad
@@ -167,13 +188,37 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
             'backbone_std',
             torch.tensor(backbone_std, dtype=torch.float32).view(1, 3, 1, 1),
             persistent=False)
-        self.backbone_min_size = min_input_size(self.backbone)
         self.task_modules = {
             task: tuple(names)
             for task, names in (task_modules or TASK_MODULES).items()
         }
         self.task_weights = dict(fusion=1.0, seg=1.0)
         self.phase = 'joint'
+
+    def with_guidance_channels(self, fusion_head: ConfigType) -> ConfigType:
+        """The fusion head's config with the backbone's stage-1/2 widths.
+
+        Args:
+            fusion_head (ConfigType): Config of the fusion head.
+
+        Returns:
+            ConfigType: A copy with ``guidance_channels`` set to the
+            channels of the backbone's first two stages.
+
+        Raises:
+            ValueError: The config gives other ``guidance_channels``.
+        """
+        widths = tuple(self.backbone_stages.channels(self.backbone)[:2])
+        cfg = copy.deepcopy(fusion_head)
+        given = cfg.get('guidance_channels')
+        if given is not None and tuple(given) != widths:
+            raise ValueError(
+                f'fusion_head.guidance_channels={tuple(given)}, but the first '
+                f'two stages of the {type(self.backbone).__name__} backbone '
+                f'have {widths} channels. Leave guidance_channels out of the '
+                'config: SegMiF takes them from the backbone.')
+        cfg['guidance_channels'] = widths
+        return cfg
 
     def forward(self,
                 inputs: Tensor,
@@ -187,32 +232,35 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
 
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:
-        """The backbone's input: normalised RGB, padded to its minimum size.
+        """The backbone's input: normalised RGB, padded to a size it takes.
 
-        Images smaller than ``backbone_min_size`` are padded at the bottom
-        and right with zeros (the mean colour after normalisation); the
-        features are cropped back by :func:`crop_features`.
+        Images are padded at the bottom and right with zeros (the mean
+        colour after normalisation) to sides that are multiples of
+        ``backbone_size_divisor`` and at least ``backbone_min_size`` (the
+        backbone's :class:`BackboneStages` says which); the features are
+        cropped back by :func:`crop_features`.
 
         Args:
             rgb (Tensor): Images ``[B, 3, H, W]`` in [0, 1].
 
         Returns:
-            Tensor: ``(rgb - backbone_mean) / backbone_std``, of size
-            ``max(H, backbone_min_size) x max(W, backbone_min_size)``.
+            Tensor: ``(rgb - backbone_mean) / backbone_std``, padded.
         """
         if rgb.dim() != 4 or rgb.shape[1] != 3:
             raise ValueError(
                 'The backbone of SegMiF takes fused RGB images [B, 3, H, W] '
                 f'in [0, 1], got {tuple(rgb.shape)}. Call fuse() on the '
                 '4-channel inputs first.')
-        return pad_to_min_size((rgb - self.backbone_mean) / self.backbone_std,
-                               self.backbone_min_size)
+        return pad_for_backbone((rgb - self.backbone_mean) / self.backbone_std,
+                                self.backbone_min_size,
+                                self.backbone_size_divisor)
 
     def guidance_features(
             self, rgb: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
-        """MiT stage-1/2 features of RGB images for the fusion head.
+        """Backbone stage-1/2 features of RGB images for the fusion head.
 
-        Only the stages up to the last scale in ``guidance_scales`` run.
+        Only the stages up to the last scale in ``guidance_scales`` run
+        (:class:`BackboneStages`).
 
         Args:
             rgb (Tensor): Images ``[B, 3, H, W]`` in [0, 1].
@@ -227,8 +275,8 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
         img = self.normalize(rgb)
         num_stages = max(self.guidance_scales) + 1
         feats = crop_features(
-            mit_stage_features(self.backbone, img, num_stages), rgb.shape[2:],
-            img.shape[2:])
+            self.backbone_stages(self.backbone, img, num_stages),
+            rgb.shape[2:], img.shape[2:])
         return tuple(feats[i] if i in self.guidance_scales else None
                      for i in range(2))
 

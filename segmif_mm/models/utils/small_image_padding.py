@@ -1,46 +1,32 @@
-"""Running a backbone on images smaller than its attention layers accept."""
+"""Padding images to a size the backbone accepts, cropping its features."""
 import math
 from typing import List, Sequence
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 
-def min_input_size(backbone: nn.Module) -> int:
-    """Smallest image side the backbone's attention layers accept.
-
-    Stage ``i`` of a MiT reduces its keys with a ``sr_ratios[i]`` strided
-    convolution, so its feature map (stride ``strides[0] * ...
-    * strides[i]``) must be at least ``sr_ratios[i]`` wide: 32 pixels for
-    every MiT variant. Backbones without ``sr_ratios`` accept any size (1).
-
-    Args:
-        backbone (nn.Module): The backbone.
-
-    Returns:
-        int: The smallest side in pixels.
-    """
-    strides = getattr(backbone, 'strides', ())
-    sr_ratios = getattr(backbone, 'sr_ratios', ())
-    return max(
-        (sr * math.prod(strides[:i + 1]) for i, sr in enumerate(sr_ratios)),
-        default=1)
-
-
-def pad_to_min_size(img: Tensor, min_size: int) -> Tensor:
-    """Zero-pad images at the bottom and right to at least ``min_size``.
+def pad_for_backbone(img: Tensor, min_size: int, size_divisor: int) -> Tensor:
+    """Zero-pad images at the bottom and right to a size the backbone takes.
 
     Args:
         img (Tensor): Normalised images ``[B, C, H, W]`` (zero is the mean
             colour).
         min_size (int): Smallest side.
+        size_divisor (int): Sides become multiples of it.
 
     Returns:
-        Tensor: ``[B, C, max(H, min_size), max(W, min_size)]``.
+        Tensor: ``[B, C, H_p, W_p]`` with ``H_p = max(ceil(H / d) * d,
+        min_size)`` (likewise ``W_p``); ``img`` itself when no padding is
+        needed.
     """
     height, width = img.shape[2:]
-    return F.pad(img,
-                 (0, max(min_size - width, 0), 0, max(min_size - height, 0)))
+    pad_h, pad_w = (
+        max(math.ceil(side / size_divisor) * size_divisor, min_size) - side
+        for side in (height, width))
+    if pad_h == 0 and pad_w == 0:
+        return img
+    return F.pad(img, (0, pad_w, 0, pad_h))
 
 
 def crop_features(feats: Sequence[Tensor], size: Sequence[int],

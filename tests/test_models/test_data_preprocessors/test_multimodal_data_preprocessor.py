@@ -1,10 +1,10 @@
 import pytest
 import torch
 from mmengine.structures import PixelData
-from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
 import segmif_mm  # noqa: F401
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from segmif_mm.models import MultiModalDataPreProcessor
 
 
@@ -62,3 +62,69 @@ def test_wrong_channel_count_names_file():
     assert out['inputs'].shape == (1, 3, 8, 8)
     with pytest.raises(ValueError, match='frame0.png'):
         three(make_batch([(8, 8)]), training=False)
+
+
+IMAGENET_MEAN = [123.675, 116.28, 103.53]
+IMAGENET_STD = [58.395, 57.12, 57.375]
+
+
+def test_four_channel_normalisation():
+    mean, std = IMAGENET_MEAN + [100.0], IMAGENET_STD + [50.0]
+    preprocessor = MultiModalDataPreProcessor(mean=mean, std=std)
+    assert preprocessor.normalizes
+    data = make_batch([(8, 10)])
+    raw = data['inputs'][0].float()
+    out = preprocessor(data)['inputs'][0]
+    expected = (raw - torch.tensor(mean).view(
+        4, 1, 1)) / torch.tensor(std).view(4, 1, 1)
+    torch.testing.assert_close(out, expected)
+
+
+def test_stock_base_merges_with_three_values(monkeypatch):
+    # A stock MMSeg base with the README's `type` line: ImageNet R, G, B
+    # statistics and bgr_to_rgb=True; the infrared gets their means.
+    logged = []
+    monkeypatch.setattr(
+        'segmif_mm.models.data_preprocessors.'
+        'multimodal_data_preprocessor.print_log',
+        lambda msg, **kwargs: logged.append(msg))
+    stock = dict(
+        type='SegDataPreProcessor',
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+        bgr_to_rgb=True,
+        pad_val=0,
+        seg_pad_val=255,
+        size=(8, 8))
+    preprocessor = MODELS.build(dict(stock, type='MultiModalDataPreProcessor'))
+    torch.testing.assert_close(preprocessor.mean.flatten(),
+                               torch.tensor(IMAGENET_MEAN + [114.495]))
+    torch.testing.assert_close(preprocessor.std.flatten(),
+                               torch.tensor(IMAGENET_STD + [57.63]))
+    assert len(logged) == 2 and '114.495' in logged[0]
+    data = make_batch([(8, 8)])
+    raw = data['inputs'][0].float()
+    out = preprocessor(data, training=True)['inputs'][0]
+    # bgr_to_rgb=True swaps nothing: the inputs are already R, G, B.
+    torch.testing.assert_close(out[0], (raw[0] - 123.675) / 58.395)
+    torch.testing.assert_close(out[3], (raw[3] - 114.495) / 57.63)
+
+
+def test_rgb_to_bgr_reverses_the_visible_channels():
+    preprocessor = MultiModalDataPreProcessor(rgb_to_bgr=True)
+    data = make_batch([(4, 4)])
+    raw = data['inputs'][0].float() / 255
+    out = preprocessor(data)['inputs'][0]
+    torch.testing.assert_close(out, raw[[2, 1, 0, 3]])
+
+
+def test_bad_statistics_say_what_to_write():
+    with pytest.raises(ValueError, match=r'mean needs 4 values.*114.495'):
+        MultiModalDataPreProcessor(mean=[0, 0], std=[1, 1])
+    with pytest.raises(ValueError, match='only one of mean and std'):
+        MultiModalDataPreProcessor(mean=IMAGENET_MEAN)
+    with pytest.raises(ValueError, match='at most one'):
+        MultiModalDataPreProcessor(bgr_to_rgb=True, rgb_to_bgr=True)
+    three = MultiModalDataPreProcessor(
+        in_channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+    assert three.mean.numel() == 3

@@ -40,8 +40,7 @@ def head_pair(**kwargs):
 def features(size=(12, 16), batch=2):
     gen = torch.Generator().manual_seed(1)
     return [
-        torch.randn(
-            batch, c, size[0] // 2**i, size[1] // 2**i, generator=gen)
+        torch.randn(batch, c, size[0] // 2**i, size[1] // 2**i, generator=gen)
         for i, c in enumerate(IN_CHANNELS)
     ]
 

@@ -57,8 +57,7 @@ def randomised(module: nn.Module) -> nn.Module:
 
 @pytest.mark.parametrize('size', [(23, 17), (40, 9), (5, 6)])
 @pytest.mark.parametrize('dilations', [(2, 2, 2, 2, 2), (1, 3, 2)])
-def test_drdb_inference_path_matches_reference(size, dilations,
-                                               tiny_stripes):
+def test_drdb_inference_path_matches_reference(size, dilations, tiny_stripes):
     block = randomised(DRDB(8, growth=4, dilations=dilations))
     x = torch.randn(2, 8, *size, generator=torch.Generator().manual_seed(1))
     reference = reference_drdb(block, x)
@@ -106,8 +105,8 @@ def test_apply_in_stripes_equals_whole_image(height):
     torch.manual_seed(0)
     stack = nn.Sequential(
         nn.Conv2d(3, 5, 3, padding=2, dilation=2), nn.ReLU(),
-        nn.Conv2d(5, 4, 3, padding=1), nn.Conv2d(4, 2, 3, padding=3,
-                                                 dilation=3)).eval()
+        nn.Conv2d(5, 4, 3, padding=1),
+        nn.Conv2d(4, 2, 3, padding=3, dilation=3)).eval()
     x = torch.randn(2, 3, height, 6)
     with torch.no_grad():
         whole = stack(x)
@@ -123,8 +122,8 @@ def test_apply_in_stripes_equals_whole_image(height):
 
 
 def build_head():
-    hia = dict(type='HierarchicalInteractiveAttention', channels=8,
-               num_heads=2)
+    hia = dict(
+        type='HierarchicalInteractiveAttention', channels=8, num_heads=2)
     return randomised(
         MODELS.build(
             dict(
@@ -141,10 +140,10 @@ def test_fusion_head_inference_matches_training_path(size, tiny_stripes):
     gen = torch.Generator().manual_seed(0)
     vis_y = torch.rand(2, 1, *size, generator=gen)
     ir = torch.rand(2, 1, *size, generator=gen)
-    guidance = (torch.randn(2, 6, -(-size[0] // 4), -(-size[1] // 4),
-                            generator=gen),
-                torch.randn(2, 10, -(-size[0] // 8), -(-size[1] // 8),
-                            generator=gen))
+    guidance = (torch.randn(
+        2, 6, -(-size[0] // 4), -(-size[1] // 4), generator=gen),
+                torch.randn(
+                    2, 10, -(-size[0] // 8), -(-size[1] // 8), generator=gen))
     head = build_head()
     with use_cpu_fast_paths(False):
         plain = head(vis_y, ir, guidance)  # autograd on: plain path

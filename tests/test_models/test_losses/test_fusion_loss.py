@@ -7,6 +7,7 @@ from mmseg.registry import MODELS
 from segmif_mm.models.losses import (GradientDetailLoss, SaliencyPixelLoss,
                                      SSIMLoss, gaussian_filter)
 
+
 def make_inputs(size: int = 20):
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(2, 1, size, size, generator=gen)
@@ -117,5 +118,5 @@ def test_float32_under_mixed_precision(dtype):
         assert value.dtype == torch.float32, name
         torch.testing.assert_close(value, expected[name], msg=name)
     assert torch.isfinite(u_low.grad).all()
-    torch.testing.assert_close(u_low.grad.float(), u32.grad, rtol=1e-2,
-                               atol=1e-6)
+    torch.testing.assert_close(
+        u_low.grad.float(), u32.grad, rtol=1e-2, atol=1e-6)

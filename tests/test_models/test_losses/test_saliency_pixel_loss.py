@@ -12,9 +12,9 @@ def make_sources(seed: int = 0):
     return x, y
 
 
-def test_weights_follow_vsm():
+def test_ratio_weights_follow_vsm():
     x, y = make_sources()
-    m1, m2 = SaliencyPixelLoss.saliency_weights(x, y)
+    m1, m2 = SaliencyPixelLoss.saliency_weights(x, y, rule='ratio')
     s_x, s_y = visual_saliency_map(x), visual_saliency_map(y)
     valid = (s_x + s_y) > 0
     assert torch.allclose(m1[valid], (s_x / (s_x + s_y))[valid])
@@ -22,8 +22,35 @@ def test_weights_follow_vsm():
     assert m1.min() >= 0 and m1.max() <= 1
     # Constant sources have zero saliency everywhere: equal weights.
     flat = torch.full((1, 1, 6, 6), 0.3)
-    m1, m2 = SaliencyPixelLoss.saliency_weights(flat, flat.clone())
+    m1, m2 = SaliencyPixelLoss.saliency_weights(flat, flat.clone(), 'ratio')
     assert torch.all(m1 == 0.5) and torch.all(m2 == 0.5)
+
+
+def test_ma_weights_are_ma_rule():
+    x, y = make_sources()
+    m1, m2 = SaliencyPixelLoss.saliency_weights(x, y)  # 'ma' by default
+    s_x, s_y = visual_saliency_map(x), visual_saliency_map(y)
+    assert torch.allclose(m1, 0.5 + 0.5 * (s_x - s_y))
+    assert torch.allclose(m1 + m2, torch.ones_like(m1))
+    # A pixel salient in neither source gets an even mix, where the ratio
+    # would be undefined.
+    x = torch.zeros(1, 1, 4, 4)
+    x[..., 0, 0] = 1  # one bright pixel: the rest has saliency 0
+    m1, _ = SaliencyPixelLoss.saliency_weights(x, x.clone())
+    assert torch.all(m1 == 0.5)
+
+
+def test_rules_differ_in_loss_and_module_uses_its_rule():
+    x, y = make_sources(3)
+    u = torch.rand_like(x)
+    for rule in ('ma', 'ratio'):
+        m1, m2 = SaliencyPixelLoss.saliency_weights(x, y, rule)
+        expected = (m1 * (u - x)**2 + m2 * (u - y)**2).mean()
+        loss = SaliencyPixelLoss(weight_rule=rule)(u, x, y)
+        assert torch.allclose(loss, expected)
+    assert not torch.allclose(
+        SaliencyPixelLoss(weight_rule='ma')(u, x, y),
+        SaliencyPixelLoss(weight_rule='ratio')(u, x, y))
 
 
 def test_weighted_loss_zero_only_when_fused_matches():
@@ -74,3 +101,7 @@ def test_literal_mode_is_paper_formula():
 def test_bad_mode_raises():
     with pytest.raises(ValueError, match='weighted'):
         SaliencyPixelLoss(mode='mse')
+    with pytest.raises(ValueError, match='weight_rule'):
+        SaliencyPixelLoss(weight_rule='max')
+    with pytest.raises(ValueError, match='rule'):
+        SaliencyPixelLoss.saliency_weights(*make_sources(), rule='max')

@@ -158,8 +158,7 @@ def test_joint_phase_trains_everything():
         assert param.grad is not None, name
 
 
-def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(
-        monkeypatch):
+def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(monkeypatch):
     model = build_model()
     model.phase = 'fusion_only'
     assert all(not p.requires_grad for _, p in seg_params(model))
@@ -171,8 +170,9 @@ def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(
     losses = model.loss(inputs, samples)
     assert set(losses) == {'fusion.loss_toy'}
     model.task_weights = dict(fusion=5.0, seg=1.0)
-    assert torch.equal(model.loss(inputs, samples)['fusion.loss_toy'],
-                       losses['fusion.loss_toy'])
+    assert torch.equal(
+        model.loss(inputs, samples)['fusion.loss_toy'],
+        losses['fusion.loss_toy'])
     losses['fusion.loss_toy'].backward()
     assert all(p.grad is not None for _, p in fusion_params(model))
     assert all(p.grad is None for _, p in seg_params(model))
@@ -362,8 +362,7 @@ def test_tensor_mode_matches_predict():
     assert fused_rgb.shape == (2, 3, 27, 45)
     assert seg_logits.shape == (2, 3, 27, 45)
     for i, sample in enumerate(samples):
-        assert torch.allclose(sample.seg_logits.data, seg_logits[i],
-                              atol=1e-5)
+        assert torch.allclose(sample.seg_logits.data, seg_logits[i], atol=1e-5)
         assert torch.equal(sample.pred_sem_seg.data[0],
                            seg_logits[i].argmax(0))
         assert torch.equal(sample.pred_fused_img.data, fused_rgb[i])
@@ -480,7 +479,7 @@ def test_bad_inputs_and_arguments():
 def test_base_model_configs():
     files = sorted(
         glob.glob(
-            str(REPO / 'configs/_base_/models/**/segmif_*.py'),
+            str(REPO / 'configs/_base_/models/**/segmif_mit-*.py'),
             recursive=True))
     assert len(files) == 6 + 7
     for path in files:
@@ -489,8 +488,8 @@ def test_base_model_configs():
             model.backbone.embed_dims * h for h in model.backbone.num_heads
         ]
         assert list(model.decode_head.in_channels) == widths, path
-        assert tuple(model.fusion_head.guidance_channels) == tuple(
-            widths[:2]), path
+        # SegMiF takes the guidance widths from the backbone.
+        assert 'guidance_channels' not in model.fusion_head, path
         variant = osp.basename(path)[len('segmif_mit-'):][:2]
         assert model.backbone.init_cfg == dict(
             type='Pretrained', checkpoint=f'pretrain/mit_{variant}.pth'), path
@@ -508,6 +507,28 @@ def test_b0_config_builds_and_runs():
     assert 'decode.loss_ce' in losses and 'fusion.loss_toy' in losses
 
 
+def test_guidance_channels_come_from_the_backbone():
+    head = model_cfg().fusion_head
+    head.pop('guidance_channels')
+    model = build_model(fusion_head=head)
+    assert model.fusion_head.guidance_channels == (16, 32)
+    assert model.fusion_head.guidance_projs['1'].in_channels == 32
+    with pytest.raises(ValueError, match=r'have \(16, 32\) channels'):
+        build_model(fusion_head=dict(head, guidance_channels=(64, 128)))
+
+
+def test_normalising_preprocessor_is_rejected():
+    preprocessor = dict(
+        type='MultiModalDataPreProcessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375])
+    with pytest.raises(ValueError, match='mean=None, std=None'):
+        build_model(data_preprocessor=preprocessor)
+    model = build_model(
+        data_preprocessor=dict(preprocessor, mean=None, std=None))
+    assert not model.data_preprocessor.normalizes
+
+
 # ------------------------------------------------------------------- CUDA
 @pytest.mark.cuda
 def test_cuda_matches_cpu_and_runs_under_fp16_autocast(monkeypatch):
@@ -520,10 +541,10 @@ def test_cuda_matches_cpu_and_runs_under_fp16_autocast(monkeypatch):
         fused_cpu, logits_cpu = model(inputs, mode='tensor')
         model.cuda()
         fused, logits = model(inputs.cuda(), mode='tensor')
-        torch.testing.assert_close(fused.cpu(), fused_cpu, rtol=1e-4,
-                                   atol=1e-4)
-        torch.testing.assert_close(logits.cpu(), logits_cpu, rtol=1e-4,
-                                   atol=1e-4)
+        torch.testing.assert_close(
+            fused.cpu(), fused_cpu, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(
+            logits.cpu(), logits_cpu, rtol=1e-4, atol=1e-4)
         with torch.autocast('cuda', dtype=torch.float16):
             fused_half, logits_half = model(inputs.cuda(), mode='tensor')
     assert torch.isfinite(fused_half).all() and torch.isfinite(

@@ -1,6 +1,6 @@
 # MMSeg's default runtime (configs/_base_/default_runtime.py) plus the
 # modules of segmif_mm (datasets, loading, metrics) and of this project
-# (SelectModality, InflatedMixVisionTransformer). Run from the repository
+# (SelectModality). Run from the repository
 # root with PYTHONPATH=. (see README).
 default_scope = 'mmseg'
 custom_imports = dict(

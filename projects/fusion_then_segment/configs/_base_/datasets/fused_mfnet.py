@@ -48,8 +48,7 @@ val_dataloader = dict(
         type=dataset_type,
         source='MFNetPackedDataset',
         data_root=data_root,
-        data_prefix=dict(
-            img_path=fused_root + '/test', seg_map_path='labels'),
+        data_prefix=dict(img_path=fused_root + '/test', seg_map_path='labels'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(

@@ -1,0 +1,115 @@
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
+                            extract_fusion_weights, fuse_pair,
+                            fusion_state_keys, init_fusion_model)
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
+
+
+def write_pair(root: Path, shape=(37, 53)):
+    rng = np.random.default_rng(0)
+    root.mkdir(parents=True, exist_ok=True)
+    ir = rng.integers(0, 65536, shape, dtype=np.uint16)  # 16-bit infrared
+    vis = rng.integers(0, 256, shape, dtype=np.uint8)  # grey visible
+    cv2.imwrite(str(root / 'ir.png'), ir)
+    cv2.imwrite(str(root / 'vis.png'), vis)
+    return str(root / 'ir.png'), str(root / 'vis.png')
+
+
+@pytest.mark.parametrize('config,stages',
+                         [('segmif_swin_tiny.py', 'stages'),
+                          ('segmif_convnext_tiny.py', 'stages')])
+def test_fusion_keys_follow_any_backbones_guidance_stages(config, stages):
+    """The weights of the stages the guidance pass runs, and no others."""
+    model = init_fusion_model(str(REPO / 'tests' / 'configs' / config))
+    keys = fusion_state_keys(model)
+    used = {
+        k.split('.')[2]
+        for k in keys if k.startswith(f'backbone.{stages}.')
+    }
+    assert used == {'0', '1'}
+    assert not any(
+        k.startswith(('decode_head.', 'auxiliary_head.')) for k in keys)
+    torch.manual_seed(1)
+    rgb = torch.rand(1, 3, 64, 64)
+    expected = model.guidance_features(rgb)
+    other = init_fusion_model(str(REPO / 'tests' / 'configs' / config))
+    state = model.state_dict()
+    other.load_state_dict({k: state[k] for k in keys}, strict=False)
+    for feat, ref in zip(other.guidance_features(rgb), expected):
+        torch.testing.assert_close(feat, ref)
+
+
+def test_extracted_weights_reproduce_the_fusion(tmp_path):
+    torch.manual_seed(0)
+    model = init_fusion_model(str(TINY))
+    keys = fusion_state_keys(model)
+    assert any(k.startswith('fusion_head.') for k in keys)
+    assert {k.split('.')[2]
+            for k in keys
+            if k.startswith('backbone.')} == {'0',
+                                              '1'}  # the guidance stages only
+    assert not any(k.startswith('decode_head.') for k in keys)
+    weights = extract_fusion_weights(model)
+    assert all(v.dtype == torch.float16 for v in weights.values()
+               if v.is_floating_point())
+    path = tmp_path / 'fusion.pth'
+    torch.save(dict(state_dict=weights, meta=dict(note='test')), path)
+    torch.manual_seed(1)  # different random init
+    loaded = init_fusion_model(str(TINY), str(path))
+    ir, vis = write_pair(tmp_path)
+    expected = fuse_pair(model.half().float(), ir, vis)
+    fused = fuse_pair(loaded, ir, vis)
+    assert fused.shape == (37, 53, 3) and fused.dtype == np.uint8
+    # grey visible: the fused image is grey too
+    assert np.array_equal(fused[..., 0], fused[..., 1])
+    assert np.abs(fused.astype(int) - expected).max() <= 1
+
+
+def test_checkpoint_checks(tmp_path):
+    model = init_fusion_model(str(TINY))
+    weights = extract_fusion_weights(model)
+    weights.pop(next(k for k in weights if k.startswith('fusion_head.')))
+    torch.save(dict(state_dict=weights), tmp_path / 'partial.pth')
+    with pytest.raises(KeyError, match='lacks 1 fusion weights'):
+        init_fusion_model(str(TINY), str(tmp_path / 'partial.pth'))
+    torch.save(
+        dict(state_dict=model.state_dict(), meta=dict(path=Path('x'))),
+        tmp_path / 'full.pth')
+    with pytest.raises(pickle.UnpicklingError, match='trust_checkpoint'):
+        init_fusion_model(str(TINY), str(tmp_path / 'full.pth'))
+    init_fusion_model(
+        str(TINY), str(tmp_path / 'full.pth'), trust_checkpoint=True)
+
+
+@pytest.mark.skipif(
+    not DEFAULT_FUSION_CHECKPOINT.is_file(),
+    reason='shipped fusion weights not in this checkout')
+def test_shipped_weights_fuse_and_load_into_segmif_configs(tmp_path):
+    from mmengine.config import Config
+
+    from mmseg.registry import MODELS
+    assert DEFAULT_FUSION_CHECKPOINT.stat().st_size <= 10 * 2**20
+    state = torch.load(
+        DEFAULT_FUSION_CHECKPOINT, map_location='cpu', weights_only=True)
+    assert state['meta']['config'].endswith(DEFAULT_FUSION_CONFIG.name)
+    head = {
+        k[len('fusion_head.'):]: v.float()
+        for k, v in state['state_dict'].items() if k.startswith('fusion_head.')
+    }
+    # the fusion head of every paper config (MiT-B1..B5 guidance widths)
+    for config in sorted((REPO / 'configs' / 'segmif').glob('*mit-b3*.py')):
+        cfg = Config.fromfile(str(config)).model.fusion_head
+        cfg.setdefault('guidance_channels', (64, 128))  # MiT-B1..B5 widths
+        MODELS.build(cfg).load_state_dict(head, strict=True)
+    ir, vis = write_pair(tmp_path, shape=(41, 67))
+    fused = fuse_pair(init_fusion_model(), ir, vis)
+    assert fused.shape == (41, 67, 3)

@@ -1,0 +1,71 @@
+"""Keep only the weights a SegMiF needs to fuse, as a small tensor file.
+
+    python tools/model_converters/extract_fusion_weights.py CONFIG CKPT OUT \
+        [--fp32] [--note KEY=VALUE ...]
+
+Loads the training checkpoint CKPT into the model of CONFIG and writes
+``OUT`` with ``state_dict`` = the fusion head and the backbone stages that
+give its guidance (``segmif_mm.apis.fusion_state_keys``), float16 unless
+``--fp32``, and ``meta`` = the config file, the source checkpoint's
+iteration and every ``--note`` (provenance: command, data, metrics...). The
+file holds tensors and plain values only, so ``torch.load(...,
+weights_only=True)`` reads it; ``tools/fuse.py`` and
+``segmif_mm.apis.init_fusion_model`` load it.
+"""
+import argparse
+import os.path as osp
+
+import torch
+
+from segmif_mm.apis import extract_fusion_weights, init_model
+from segmif_mm.utils import write_atomically
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Extract the fusion weights of a SegMiF checkpoint')
+    parser.add_argument(
+        'config', help='config the checkpoint was trained '
+        'with')
+    parser.add_argument('checkpoint', help='training checkpoint (trusted)')
+    parser.add_argument('out', help='output file (.pth)')
+    parser.add_argument(
+        '--fp32', action='store_true', help='keep float32 (default fp16)')
+    parser.add_argument(
+        '--note',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='provenance entries stored in meta as strings')
+    args = parser.parse_args()
+    notes = {}
+    for item in args.note:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            parser.error(f'--note takes KEY=VALUE, got {item!r}')
+        notes[key] = value
+    args.note = notes
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    model = init_model(args.config, args.checkpoint, trust_checkpoint=True)
+    source = torch.load(
+        args.checkpoint, map_location='cpu', weights_only=False)
+    weights = extract_fusion_weights(model, half=not args.fp32)
+    meta = dict(
+        config=osp.relpath(args.config),
+        source_checkpoint=osp.basename(args.checkpoint),
+        iteration=int(source.get('meta', {}).get('iter', -1)),
+        dtype='float32' if args.fp32 else 'float16',
+        **args.note)
+    write_atomically(
+        args.out,
+        lambda path: torch.save(dict(state_dict=weights, meta=meta), path))
+    size = osp.getsize(args.out) / 2**20
+    print(f'{len(weights)} tensors, {size:.2f} MiB written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
