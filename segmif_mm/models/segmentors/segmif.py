@@ -437,12 +437,15 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
 
         Returns:
             list[:obj:`SegDataSample`]: With ``pred_sem_seg``,
-            ``seg_logits`` and ``pred_fused_img`` (``[3, H, W]`` in [0, 1]).
+            ``seg_logits`` and ``pred_fused_img`` (``[3, H, W]`` in [0, 1]),
+            float32 also when the pass ran under bf16/fp16 autocast.
         """
         _, fused_rgb, _, _ = self.fuse(inputs)
         results = super().predict(fused_rgb, data_samples)
+        for result in results:
+            result.seg_logits.data = result.seg_logits.data.float()
         return self.add_fused_images(
-            fused_rgb, results, restore=data_samples is not None)
+            fused_rgb.float(), results, restore=data_samples is not None)
 
     def add_fused_images(self, fused_rgb: Tensor, data_samples: SampleList,
                          restore: bool) -> SampleList:
