@@ -14,8 +14,9 @@ mode='tensor')``: guidance, fusion, segmentation; random weights, one pair,
 batch 1). Both time one warm-up and ``--runs`` timed forwards in a fresh
 process with ``--threads`` threads (``OMP_NUM_THREADS`` and
 ``torch.set_num_threads``) and report the median and the peak RSS. The
-processes are interleaved, ``--rounds`` times: ours (fp32), [ours (bf16
-autocast, with ``--amp``)], theirs. The table gives every round, the median
+processes are interleaved, ``--rounds`` times: ours (``--precision
+fp32``), [ours (``--precision bf16``: bfloat16 autocast, with ``--amp``)],
+theirs. The table gives every round, the median
 over the rounds of each side's medians, and the ratios ours / theirs. Only
 ratios measured this way (same machine, same session, interleaved) compare
 the two; the CPU is named in the output. ``--append FILE`` adds this
@@ -37,6 +38,8 @@ import sys
 import tempfile
 from statistics import median
 from typing import Dict, List, Optional, Sequence
+
+from segmif_mm.models.utils import cpu_cache_sizes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 OFFICIAL_SCRIPT = osp.join(
@@ -107,22 +110,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def cpu_description() -> Dict[str, object]:
-    """Model name, logical CPUs and the bf16-related flags of this CPU."""
-    name, flags = platform.processor() or platform.machine(), set()
+    """Model name and number, logical CPUs, the bf16-related flags and the
+    cache sizes of this CPU."""
+    info: Dict[str, str] = {}
+    keys = {'model name': 'name', 'cpu family': 'family', 'model': 'model'}
     try:
         with open('/proc/cpuinfo') as f:
-            for line in f:
+            for line in f:  # the first CPU's block
+                if not line.strip() and info:
+                    break
                 key, _, value = line.partition(':')
-                if key.strip() == 'model name':
-                    name = value.strip()
-                elif key.strip() == 'flags':
-                    flags = set(value.split())
+                key = key.strip()
+                if key in keys or key == 'flags':
+                    info[keys.get(key, key)] = value.strip()
     except OSError:
         pass
+    flags = set(info.get('flags', '').split())
     return dict(
-        model=name,
+        model=info.get('name',
+                       platform.processor() or platform.machine()),
+        family_model=f'{info.get("family", "?")}/{info.get("model", "?")}',
         logical_cpus=os.cpu_count(),
-        flags=sorted(flags & {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'}))
+        flags=sorted(flags & {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'}),
+        caches={
+            k: v
+            for k, v in cpu_cache_sizes().items() if not k.endswith('_cpus')
+        })
 
 
 def child_env(threads: int) -> Dict[str, str]:
@@ -157,8 +170,9 @@ def time_ours(args: argparse.Namespace, amp: bool) -> Dict[str, float]:
             str(args.threads), '--shape', *map(str, args.shape),
             '--batch-size', '1', '--parts', 'full', '--warmup', '1',
             '--repeat',
-            str(args.runs), '--json', out
-        ] + (['--amp'] if amp else [])
+            str(args.runs), '--json', out, '--precision',
+            'bf16' if amp else 'fp32'
+        ]
         run(command, args.threads)
         with open(out) as f:
             full = json.load(f)['results']['full']
@@ -238,8 +252,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         summary[side]['rss_ratio'] = summary[side]['peak_rss_mib'] / theirs[
             'peak_rss_mib']
     cpu = cpu_description()
-    print(f'\nCPU: {cpu["model"]}, {cpu["logical_cpus"]} logical CPUs, '
-          f'flags {" ".join(cpu["flags"])}; {args.threads} threads, '
+    caches = ', '.join(f'{k.upper()} {v / 2**20:g} MiB'
+                       for k, v in cpu['caches'].items())
+    print(f'\nCPU: {cpu["model"]} (family/model {cpu["family_model"]}), '
+          f'{cpu["logical_cpus"]} logical CPUs, flags '
+          f'{" ".join(cpu["flags"])}, caches per CPU0 {caches}; '
+          f'{args.threads} threads, '
           f'{args.shape[0]}x{args.shape[1]}, MiT-B3, random weights, '
           f'1 warm-up + {args.runs} timed forwards per process, '
           f'{len(rounds)} interleaved rounds')
