@@ -25,7 +25,11 @@ settings and summarises them all, so short timing windows can be spread
 over a busy machine's quiet moments.
 
 Other processes on the machine slow both sides, but multi-threaded runs
-far more than their share: measure on an otherwise idle machine.
+far more than their share: measure on an otherwise idle machine. Each
+process records ``other_cpus``, the CPUs that processes other than itself
+kept busy on average while it ran (``/proc/stat`` busy time minus its own
+CPU time); a round in which any side has more than ``--max-other-cpus``
+is printed but left out of the medians and ratios.
 """
 import argparse
 import json
@@ -33,11 +37,13 @@ import os
 import os.path as osp
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from statistics import median
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from segmif_mm.models.utils import cpu_cache_sizes
 
@@ -83,7 +89,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--rounds',
         type=int,
         default=2,
-        help='interleaved rounds: ours, [ours bf16], theirs (default: 2)')
+        help='interleaved rounds: ours, [ours bf16], theirs (default: 2; '
+        '0 with --append: summarise the saved rounds)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -92,6 +99,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--python',
         default=sys.executable,
         help='interpreter for both sides (default: this one)')
+    parser.add_argument(
+        '--max-other-cpus',
+        type=float,
+        default=0.2,
+        help='rounds where other processes kept more CPUs busy on average '
+        'while a side ran are left out of the summary (default: 0.2)')
     parser.add_argument('--json', help='also write the results as JSON')
     parser.add_argument(
         '--append',
@@ -104,8 +117,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                      f'({osp.dirname(args.official_script)}).')
     if not osp.isfile(args.official_script):
         parser.error(f'--official-script {args.official_script} not found.')
-    if min(args.runs, args.rounds, args.threads) < 1:
-        parser.error('--runs, --rounds and --threads must be >= 1.')
+    if min(args.runs, args.threads) < 1 or args.rounds < 0:
+        parser.error('--runs and --threads must be >= 1, --rounds >= 0.')
     return args
 
 
@@ -145,8 +158,29 @@ def child_env(threads: int) -> Dict[str, str]:
     return env
 
 
-def run(command: List[str], threads: int) -> str:
-    """Run a timing process and return its output; raise on failure."""
+def busy_cpu_seconds() -> Optional[float]:
+    """CPU seconds all CPUs spent busy since boot (``/proc/stat``); None
+    where it cannot be read."""
+    try:
+        with open('/proc/stat') as f:
+            fields = [float(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: List[str], threads: int) -> Tuple[str, Optional[float]]:
+    """Run a timing process; return its output and the CPUs that other
+    processes kept busy on average meanwhile. Raise on failure."""
+    busy, own, start = busy_cpu_seconds(), children_cpu_seconds(), \
+        time.perf_counter()
     proc = subprocess.run(
         command,
         cwd=REPO,
@@ -156,7 +190,12 @@ def run(command: List[str], threads: int) -> str:
         text=True)
     if proc.returncode != 0:
         raise RuntimeError(f'{" ".join(command)} failed:\n{proc.stdout}')
-    return proc.stdout
+    wall = time.perf_counter() - start
+    after = busy_cpu_seconds()
+    if busy is None or after is None:
+        return proc.stdout, None
+    others = after - busy - (children_cpu_seconds() - own)
+    return proc.stdout, max(others, 0.0) / wall
 
 
 def time_ours(args: argparse.Namespace, amp: bool) -> Dict[str, float]:
@@ -173,18 +212,19 @@ def time_ours(args: argparse.Namespace, amp: bool) -> Dict[str, float]:
             str(args.runs), '--json', out, '--precision',
             'bf16' if amp else 'fp32'
         ]
-        run(command, args.threads)
+        _, others = run(command, args.threads)
         with open(out) as f:
             full = json.load(f)['results']['full']
     return dict(
         median_s=full['latency_ms_median'] / 1e3,
         min_s=full['latency_ms_min'] / 1e3,
-        peak_rss_mib=full['peak_memory_mib'])
+        peak_rss_mib=full['peak_memory_mib'],
+        other_cpus=others)
 
 
 def time_theirs(args: argparse.Namespace) -> Dict[str, float]:
     """Median/min seconds and peak RSS of the authors' model."""
-    output = run([
+    output, others = run([
         args.python, args.official_script, args.official_root,
         str(args.shape[0]),
         str(args.shape[1]),
@@ -198,7 +238,8 @@ def time_theirs(args: argparse.Namespace) -> Dict[str, float]:
     return dict(
         median_s=float(match.group(3)),
         min_s=float(match.group(4)),
-        peak_rss_mib=float(match.group(5)))
+        peak_rss_mib=float(match.group(5)),
+        other_cpus=others)
 
 
 def settings_of(args: argparse.Namespace) -> dict:
@@ -223,6 +264,19 @@ def load_earlier_rounds(args: argparse.Namespace) -> list:
     return earlier['rounds']
 
 
+def describe_load(other_cpus: Optional[float]) -> str:
+    return 'unknown' if other_cpus is None else f'{other_cpus:.2f} CPUs'
+
+
+def is_quiet(result: Dict[str, Dict[str, Optional[float]]],
+             max_other_cpus: float) -> bool:
+    """Whether no side of a round ran beside busier other processes (an
+    unknown load counts as quiet)."""
+    return all(
+        side.get('other_cpus') is None or side['other_cpus'] <= max_other_cpus
+        for side in result.values())
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     sides = ['ours_fp32'] + (['ours_bf16'] if args.amp else []) + ['theirs']
@@ -236,14 +290,23 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             print(
                 f'round {index + 1} {side}: median '
                 f'{result[side]["median_s"]:.3f} s, peak RSS '
-                f'{result[side]["peak_rss_mib"]:.0f} MiB',
+                f'{result[side]["peak_rss_mib"]:.0f} MiB, other processes '
+                f'{describe_load(result[side]["other_cpus"])}',
                 flush=True)
         rounds.append(result)
+    quiet = [r for r in rounds if is_quiet(r, args.max_other_cpus)]
+    if not rounds:
+        raise ValueError('No rounds: give --rounds >= 1.')
+    if not quiet:
+        raise RuntimeError(
+            f'Every round ran beside other processes busier than '
+            f'--max-other-cpus {args.max_other_cpus}; measure again on a '
+            'quieter machine.')
     summary = {
         side:
         dict(
-            median_s=median(r[side]['median_s'] for r in rounds),
-            peak_rss_mib=median(r[side]['peak_rss_mib'] for r in rounds))
+            median_s=median(r[side]['median_s'] for r in quiet),
+            peak_rss_mib=median(r[side]['peak_rss_mib'] for r in quiet))
         for side in sides
     }
     theirs = summary['theirs']
@@ -260,21 +323,39 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
           f'{args.threads} threads, '
           f'{args.shape[0]}x{args.shape[1]}, MiT-B3, random weights, '
           f'1 warm-up + {args.runs} timed forwards per process, '
-          f'{len(rounds)} interleaved rounds')
+          f'{len(rounds)} interleaved rounds, {len(quiet)} quiet (other '
+          f'processes <= {args.max_other_cpus:g} CPUs; the others, marked '
+          '*, are left out of the medians)')
     header = '| side | ' + ' | '.join(
         f'round {i + 1} (s)' for i in range(len(rounds))) + \
         ' | median (s) | peak RSS (MiB) | ratio to theirs |'
     print(header)
     print('|' + '---|' * (header.count('|') - 1))
+    marks = ['' if is_quiet(r, args.max_other_cpus) else '*' for r in rounds]
     for side in sides:
-        cells = [f'{r[side]["median_s"]:.2f}' for r in rounds]
+        cells = [
+            f'{r[side]["median_s"]:.2f}{mark}'
+            for r, mark in zip(rounds, marks)
+        ]
         ratio = summary[side].get('ratio')
         print(f'| {side} | ' + ' | '.join(cells) +
               f' | {summary[side]["median_s"]:.2f} | '
               f'{summary[side]["peak_rss_mib"]:.0f} | ' +
               (f'{ratio:.2f}x' if ratio is not None else '-') + ' |')
+    loads = [
+        describe_load(
+            max((r[side]['other_cpus']
+                 for side in sides if r[side].get('other_cpus') is not None),
+                default=None)) for r in rounds
+    ]
+    print('| other processes (max over sides) | ' + ' | '.join(loads) +
+          ' | | | |')
     report = dict(
-        cpu=cpu, settings=settings_of(args), rounds=rounds, summary=summary)
+        cpu=cpu,
+        settings=settings_of(args),
+        rounds=rounds,
+        quiet_rounds=[i + 1 for i, mark in enumerate(marks) if not mark],
+        summary=summary)
     for path in {args.json, args.append} - {None}:
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         with open(path, 'w') as f:
