@@ -16,10 +16,11 @@ process with ``--threads`` threads (``OMP_NUM_THREADS`` and
 ``torch.set_num_threads``) and report the median and the peak RSS. The
 processes are interleaved, ``--rounds`` times: ours (``--precision
 fp32``), [ours (``--precision bf16``: bfloat16 autocast, with ``--amp``)],
-theirs. The table gives every round, the median
-over the rounds of each side's medians, and the ratios ours / theirs. Only
-ratios measured this way (same machine, same session, interleaved) compare
-the two; the CPU is named in the output. ``--append FILE`` adds this
+theirs. The table gives every round, the median over the rounds of each
+side's medians and the ratios ours / theirs, and the per-round ratios
+(each side over the same round's theirs) with their median. Only ratios
+measured this way (same machine, same session, interleaved) compare the
+two; the CPU is named in the output. ``--append FILE`` adds this
 call's rounds to those saved in FILE by earlier calls with the same
 settings and summarises them all, so short timing windows can be spread
 over a busy machine's quiet moments.
@@ -314,6 +315,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         summary[side]['ratio'] = summary[side]['median_s'] / theirs['median_s']
         summary[side]['rss_ratio'] = summary[side]['peak_rss_mib'] / theirs[
             'peak_rss_mib']
+        summary[side]['median_round_ratio'] = median(
+            r[side]['median_s'] / r['theirs']['median_s'] for r in quiet)
     cpu = cpu_description()
     caches = ', '.join(f'{k.upper()} {v / 2**20:g} MiB'
                        for k, v in cpu['caches'].items())
@@ -350,6 +353,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     ]
     print('| other processes (max over sides) | ' + ' | '.join(loads) +
           ' | | | |')
+    for side in sides[:-1]:
+        ratios = [
+            f'{r[side]["median_s"] / r["theirs"]["median_s"]:.2f}{mark}'
+            for r, mark in zip(rounds, marks)
+        ]
+        print(f'| {side} / theirs, per round | ' + ' | '.join(ratios) +
+              f' | {summary[side]["median_round_ratio"]:.2f}x (median) | | |')
     report = dict(
         cpu=cpu,
         settings=settings_of(args),
