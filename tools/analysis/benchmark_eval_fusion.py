@@ -6,8 +6,9 @@ Example::
     python tools/analysis/benchmark_eval_fusion.py --threads 2 --runs 3
 
 Data: real pairs from ``../shared/data/real`` (the six 640x480 MSRS
-triplets and the two MFNet frames) resized to ``--size`` (default
-768x576, bilinear) and written as PNG to a temporary folder, with a fused
+triplets and the two MFNet frames, all 640x480) at ``--size`` (default
+640x480, their own size; other sizes resize them bilinearly) written as
+PNG to a temporary folder, with a fused
 image made by the max rule on the grey levels (visible colour kept).
 
 * ours: ``tools/eval_fusion.py``'s ``main()`` on the three folders, called
@@ -60,9 +61,9 @@ def parse_args() -> argparse.Namespace:
         '--size',
         type=int,
         nargs=2,
-        default=[768, 576],
+        default=[640, 480],
         metavar=('W', 'H'),
-        help='image size (default: 768 576)')
+        help='image size (default: 640 480, the samples\' own)')
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--reference-images', type=int, default=2)
     parser.add_argument('--threads', type=int, default=2)
