@@ -4,7 +4,8 @@
 # protocols; SegMiF's segmentation schedule as one 80k-iteration run.
 _base_ = [
     './_base_/models/segformer_mit-b3.py', './_base_/datasets/fmb.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_80k.py'
+    './_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_80k.py'
 ]
 crop_size = (360, 360)
 model = dict(
