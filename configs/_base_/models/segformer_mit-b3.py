@@ -2,8 +2,9 @@
 # SegformerHead, as mmseg's configs/_base_/models/segformer_mit-b0.py) with
 # SegMiF's segmentation network: MiT-B3 from pretrain/mit_b3.pth (mmseg
 # format, see the repository README), a 768-channel SegFormer head and the
-# same loss. Inputs are R, G, B images from LoadMultiModalImages (no B/R
-# swap), normalised with ImageNet's mean/std.
+# same loss: the baselines of projects/single_modality and
+# projects/fusion_then_segment. Inputs are R, G, B images from
+# LoadMultiModalImages (no B/R swap), normalised with ImageNet's mean/std.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
