@@ -38,10 +38,4 @@ param_scheduler = dict(
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=fusion_iters + seg_iters, max_keep_ckpts=1))
-custom_hooks = [
-    dict(
-        type='DynamicTaskWeightHook',
-        temperature=2.0,
-        etas=dict(fusion=2.0, seg=2.0),
-        window=10)
-]
+custom_hooks = [dict(_base_.custom_hooks[0], window=10)]
