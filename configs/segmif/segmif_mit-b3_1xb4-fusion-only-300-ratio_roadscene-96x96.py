@@ -13,18 +13,15 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     fusion_loss=dict(pixel_cfg=dict(weight_rule='ratio')))
 train_pipeline = [
-    dict(type='LoadMultiModalImages'),
-    dict(type='ConcatInfrared'),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
+    dict(transform, crop_size=crop_size)
+    if transform.type == 'RandomCrop' else transform
+    for transform in _base_.train_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 train_cfg = dict(
     phases=[dict(phase='fusion_only', iters=fusion_iters)],
     val_interval=fusion_iters)
 optim_wrapper = dict(fusion=dict(optimizer=dict(lr=fusion_lr)))
-param_scheduler = dict(fusion=[
-    dict(type='PolyLR', eta_min=1e-7, end=fusion_iters, by_epoch=False)
-])
+param_scheduler = dict(
+    fusion=[dict(_base_.param_scheduler.fusion[0], end=fusion_iters)])
 default_hooks = dict(checkpoint=dict(interval=100, max_keep_ckpts=3))

@@ -22,11 +22,9 @@ model = dict(
     decode_head=dict(norm_cfg=dict(type='BN', requires_grad=True)),
     fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))
 train_pipeline = [
-    dict(type='LoadMultiModalImages'),
-    dict(type='ConcatInfrared'),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
+    dict(transform, crop_size=crop_size)
+    if transform.type == 'RandomCrop' else transform
+    for transform in _base_.train_pipeline
 ]
 train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
 train_cfg = dict(

@@ -74,20 +74,26 @@ def run(cfg):
     return runner
 
 
+def recorded_config(work_dir, data_root, model):
+    """Two rounds of 2 fusion + 3 segmentation iterations, each recorded by
+    RecordPhaseHook."""
+    return alternating_train_config(
+        work_dir,
+        data_root,
+        model,
+        num_rounds=2,
+        fusion_iters=2,
+        seg_iters=3,
+        custom_hooks=[dict(type='RecordPhaseHook')])
+
+
 def record_hook(runner):
     return next(h for h in runner.hooks if isinstance(h, RecordPhaseHook))
 
 
 def test_phases_parameters_and_schedules(tmp_path, demo_data_root,
                                          tiny_segmif_cfg):
-    cfg = alternating_train_config(
-        tmp_path,
-        demo_data_root,
-        tiny_segmif_cfg,
-        num_rounds=2,
-        fusion_iters=2,
-        seg_iters=3,
-        custom_hooks=[dict(type='RecordPhaseHook')])
+    cfg = recorded_config(tmp_path, demo_data_root, tiny_segmif_cfg)
     records = record_hook(run(cfg)).records
 
     assert [r['phase'] for r in records] == (['fusion'] * 2 + ['seg'] * 3) * 2
@@ -169,14 +175,7 @@ def test_cuda_amp_training(tmp_path, demo_data_root, tiny_segmif_cfg):
     from mmengine.optim import AmpOptimWrapper
 
     from segmif_mm.engine.optimizers import enable_amp
-    cfg = alternating_train_config(
-        tmp_path,
-        demo_data_root,
-        tiny_segmif_cfg,
-        num_rounds=2,
-        fusion_iters=2,
-        seg_iters=3,
-        custom_hooks=[dict(type='RecordPhaseHook')])
+    cfg = recorded_config(tmp_path, demo_data_root, tiny_segmif_cfg)
     enable_amp(cfg.optim_wrapper)
     runner = run(cfg)
     model = unwrap(runner.model)

@@ -21,35 +21,21 @@ optim_wrapper = dict(
 param_scheduler = dict(
     fusion=[
         dict(
-            type='PolyLR',
+            _base_.param_scheduler.fusion[0],
             eta_min=1e-6,
-            power=1.0,
-            begin=0,
-            end=num_rounds * fusion_iters,
-            by_epoch=False)
+            end=num_rounds * fusion_iters)
     ],
     seg=[
         dict(
-            type='LinearLR',
+            _base_.param_scheduler.seg[0],
             start_factor=0.05,
-            begin=0,
-            end=seg_warmup_iters,
-            by_epoch=False),
+            end=seg_warmup_iters),
         dict(
-            type='PolyLR',
-            eta_min=0.0,
-            power=1.0,
+            _base_.param_scheduler.seg[1],
             begin=seg_warmup_iters,
-            end=num_rounds * seg_iters,
-            by_epoch=False)
+            end=num_rounds * seg_iters)
     ])
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=fusion_iters + seg_iters, max_keep_ckpts=1))
-custom_hooks = [
-    dict(
-        type='DynamicTaskWeightHook',
-        temperature=2.0,
-        etas=dict(fusion=2.0, seg=2.0),
-        window=10)
-]
+custom_hooks = [dict(_base_.custom_hooks[0], window=10)]

@@ -5,7 +5,8 @@
 # (Table 2). Set FUSED_ROOT to the folder with train/ and test/ fused images.
 _base_ = [
     './_base_/models/segformer_mit-b3.py', './_base_/datasets/fused_fmb.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_80k.py'
+    './_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_80k.py'
 ]
 crop_size = (360, 360)
 model = dict(

@@ -5,7 +5,7 @@
 _base_ = [
     './_base_/models/segformer_mit-b3.py',
     './_base_/datasets/fused_segmif_demo.py', './_base_/default_runtime.py',
-    './_base_/schedules/schedule_300.py'
+    '../../../configs/_base_/schedules/schedule_300.py'
 ]
 crop_size = (96, 96)
 norm_cfg = dict(type='BN', requires_grad=True)

@@ -1,12 +1,10 @@
 # Table 3 on FMB, M3: HIA with SoAM only.
-# SegMiF's FMB config with the model base of this variant: only the
-# fusion head differs (checked in tests/test_projects).
+# SegMiF's FMB config (./_base_/segmif_fmb.py) with the model base of this
+# variant: only the fusion head differs (checked in tests/test_projects).
 _base_ = [
     '../../../configs/_base_/models/hia_variants/segmif_mit-b3_hia-m3.py',
-    '../../../configs/_base_/datasets/fmb.py',
-    '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/segmif_alt8r.py'
+    './_base_/segmif_fmb.py'
 ]
-crop_size = (360, 360)
 model = dict(
-    data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=15))
+    data_preprocessor=dict(size=_base_.crop_size),
+    decode_head=dict(num_classes=15))

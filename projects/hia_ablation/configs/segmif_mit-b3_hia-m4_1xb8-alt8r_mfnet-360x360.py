@@ -1,12 +1,10 @@
 # Table 3 on MFNet, M4: full HIA (SoAM + MoAM), the default SegMiF.
-# SegMiF's MFNet config with the model base of this variant: only the
-# fusion head differs (checked in tests/test_projects).
+# SegMiF's MFNet config (./_base_/segmif_mfnet.py) with the model base of this
+# variant: only the fusion head differs (checked in tests/test_projects).
 _base_ = [
     '../../../configs/_base_/models/hia_variants/segmif_mit-b3_hia-m4.py',
-    '../../../configs/_base_/datasets/mfnet_packed.py',
-    '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/segmif_alt8r.py'
+    './_base_/segmif_mfnet.py'
 ]
-crop_size = (360, 360)
 model = dict(
-    data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=9))
+    data_preprocessor=dict(size=_base_.crop_size),
+    decode_head=dict(num_classes=9))

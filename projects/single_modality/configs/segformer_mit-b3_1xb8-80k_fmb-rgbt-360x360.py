@@ -4,26 +4,15 @@
 # of ImageNet's RGB means and stds.
 _base_ = ['./segformer_mit-b3_1xb8-80k_fmb-visible-360x360.py']
 modality = 'both'
-crop_size = (360, 360)
 train_pipeline = [
-    dict(type='LoadMultiModalImages'),
-    dict(type='LoadMultiModalAnnotations'),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='SelectModality', modality=modality),
-    dict(
-        type='RandomResize',
-        scale=(800, 600),
-        ratio_range=(0.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
+    dict(transform, modality=modality)
+    if transform.type == 'SelectModality' else transform
+    for transform in _base_.train_pipeline
 ]
 test_pipeline = [
-    dict(type='LoadMultiModalImages'),
-    dict(type='LoadMultiModalAnnotations'),
-    dict(type='SelectModality', modality=modality),
-    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
+    dict(transform, modality=modality)
+    if transform.type == 'SelectModality' else transform
+    for transform in _base_.test_pipeline
 ]
 model = dict(
     data_preprocessor=dict(

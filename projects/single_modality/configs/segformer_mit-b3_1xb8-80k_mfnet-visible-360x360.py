@@ -4,8 +4,9 @@
 # of ConcatInfrared, its crop, batch and metric protocols; SegMiF's
 # segmentation schedule as one 80k-iteration run.
 _base_ = [
-    './_base_/models/segformer_mit-b3.py', './_base_/datasets/mfnet_packed.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_80k.py'
+    '../../../configs/_base_/models/segformer_mit-b3.py',
+    './_base_/datasets/mfnet_packed.py', './_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_80k.py'
 ]
 crop_size = (360, 360)
 model = dict(

@@ -3,8 +3,9 @@
 # layer per stage, no pretrained weights), 300 iterations of batch 4.
 # Generate the data with tools/misc/make_demo_data.py.
 _base_ = [
-    './_base_/models/segformer_mit-b3.py', './_base_/datasets/segmif_demo.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_300.py'
+    '../../../configs/_base_/models/segformer_mit-b3.py',
+    './_base_/datasets/segmif_demo.py', './_base_/default_runtime.py',
+    '../../../configs/_base_/schedules/schedule_300.py'
 ]
 crop_size = (96, 96)
 norm_cfg = dict(type='BN', requires_grad=True)

@@ -12,13 +12,7 @@ param_scheduler = [
         begin=0,
         end=warmup_iters,
         by_epoch=False),
-    dict(
-        type='PolyLR',
-        eta_min=0.0,
-        power=1.0,
-        begin=warmup_iters,
-        end=max_iters,
-        by_epoch=False)
+    dict(_base_.param_scheduler[1], begin=warmup_iters, end=max_iters)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(

@@ -1,4 +1,6 @@
-# SegMiF's segmentation schedule (paper §5) as one plain iteration-based run.
+# SegMiF's segmentation schedule (paper §5) as one plain iteration-based run,
+# for the stock segmenters of projects/single_modality and
+# projects/fusion_then_segment.
 # The paper trains its fusion-based competitors with "a similar configuration
 # of segmentation": 80k iterations (= 8 rounds x 10k segmentation
 # iterations), AdamW with SegFormer's parameter groups, a warm start at 1e-6
