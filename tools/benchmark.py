@@ -2,9 +2,10 @@
 full pipeline.
 
     python tools/benchmark.py CONFIG [CHECKPOINT] --device cpu|cuda[:N]
-        --shape H W --batch-size N --repeat N --warmup N [--amp]
+        --shape H W --batch-size N --repeat N --warmup N
+        [--precision auto|fp32|bf16 | --amp]
         [--cudnn-benchmark] [--threads N] [--malloc-tuning] [--json FILE]
-        [--cfg-options ...]
+        [--parts fusion segmentation full] [--cfg-options ...]
 
 Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
 
@@ -14,13 +15,21 @@ Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
   + decode head, logits resized to the input size);
 * ``full``: ``model(inputs, mode='tensor')`` (fusion + segmentation).
 
+``--parts`` times a subset (e.g. ``--parts full``, as the side-by-side
+comparison with the authors' model in
+``tools/analysis/benchmark_side_by_side.py`` does).
+
 Latency is the median over ``--repeat`` timed batches after ``--warmup``
 untimed ones (``torch.cuda.synchronize`` around every timed batch on CUDA);
 throughput is ``batch_size / median latency``. Peak memory is
 ``torch.cuda.max_memory_allocated`` per part on CUDA; on CPU it is the
 process's peak resident set size so far (``resource.getrusage``), which is
-cumulative over the parts (run in the order above). ``--amp`` runs under
-``torch.autocast`` with bfloat16 on CPU and float16 on CUDA. Without a
+cumulative over the parts (run in the order above). ``--precision``
+(default ``auto``) is resolved and logged by
+:func:`segmif_mm.apis.select_precision` (``bf16``: bfloat16 autocast;
+``auto``: fp32 unless the CPU has AMX and the recorded bf16 error is within
+bounds); ``--amp`` instead runs under ``torch.autocast`` with bfloat16 on
+CPU and float16 on CUDA. Without a
 checkpoint the weights are random (pretrained ``init_cfg`` is dropped),
 which is fine for timing. ``--malloc-tuning`` calls
 :func:`segmif_mm.utils.tune_malloc_for_inference` first (glibc only):
@@ -34,7 +43,6 @@ import os.path as osp
 import resource
 import sys
 import time
-from contextlib import nullcontext
 from statistics import median
 from typing import Callable, Dict, List
 
@@ -42,7 +50,8 @@ import torch
 from mmengine.config import DictAction
 from prettytable import PrettyTable
 
-from segmif_mm.apis import init_model
+from segmif_mm.apis import (PRECISIONS, init_model, precision_context,
+                            select_precision)
 from segmif_mm.utils import tune_malloc_for_inference
 
 PARTS = ('fusion', 'segmentation', 'full')
@@ -67,7 +76,13 @@ def parse_args() -> argparse.Namespace:
         '--repeat', type=int, default=20, help='timed batches per part')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed batches per part')
-    parser.add_argument(
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
+        help='fp32, bf16 autocast, or auto (see segmif_mm.apis.precision)')
+    precision.add_argument(
         '--amp',
         action='store_true',
         help='autocast: bfloat16 on CPU, float16 on CUDA')
@@ -82,6 +97,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='reuse large CPU buffers (glibc mallopt; see '
         'segmif_mm.utils.tune_malloc_for_inference)')
+    parser.add_argument(
+        '--parts',
+        nargs='+',
+        choices=PARTS,
+        default=list(PARTS),
+        help='parts to time, in this order (default: all three)')
     parser.add_argument('--json', help='also write the results as JSON')
     parser.add_argument(
         '--cfg-options',
@@ -155,12 +176,12 @@ def benchmark(model: torch.nn.Module, device: torch.device,
     amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
 
     results = {}
-    for part in PARTS:
+    for part in args.parts:
         if device.type == 'cuda':
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats(device)
         autocast = torch.autocast(device.type, dtype=amp_dtype) \
-            if args.amp else nullcontext()
+            if args.amp else precision_context(args.precision, str(device))
         with torch.inference_mode(), autocast:
             times = time_part(calls[part], device, args.warmup, args.repeat)
         memory = torch.cuda.max_memory_allocated(device) / 2**20 \
@@ -209,6 +230,8 @@ def main() -> None:
         amp=args.amp,
         amp_dtype=('float16' if device.type == 'cuda' else 'bfloat16')
         if args.amp else None,
+        precision=None if args.amp else select_precision(
+            args.precision, str(device))[0],
         cudnn_benchmark=args.cudnn_benchmark,
         threads=torch.get_num_threads(),
         malloc_tuning=malloc_tuned,
@@ -231,7 +254,8 @@ def main() -> None:
         ])
     print(f'{settings["device_name"]} ({settings["device"]}), input '
           f'{args.batch_size}x4x{args.shape[0]}x{args.shape[1]}, '
-          f'amp={settings["amp_dtype"]}, threads={settings["threads"]}, '
+          f'amp={settings["amp_dtype"]}, '
+          f'precision={settings["precision"]}, threads={settings["threads"]}, '
           f'malloc tuning={"on" if malloc_tuned else "off"}, '
           f'{args.warmup} warm-up + {args.repeat} timed batches, torch '
           f'{torch.__version__}')

@@ -13,25 +13,41 @@ and visible images are read with the dataset loader
 every image is converted to uint8 grey with MATLAB's ``rgb2gray`` rule and
 the metrics follow the MATLAB suite of the fusion literature (see
 ``segmif_mm.evaluation.functional.fusion_metrics``). ``--out`` writes JSON
-with the metrics of every image, keyed by the fused file name, and their
-means.
+(atomically) with the metrics of every image, keyed by the fused file name,
+their means and the names that failed.
+
+The run keeps going past bad inputs: a name missing in a folder, an
+unreadable or empty file, sizes that differ within a triplet... is reported
+with its reason and left out of the means; a summary follows the table and
+the exit status is 1 if anything failed. (The tool writes no per-image
+files, so there is nothing for a ``--skip-existing`` to skip.)
+
+Speed: ``--workers`` processes decode the next triplets while the metrics of
+the current ones are computed, and consecutive triplets of one size are
+evaluated together in batches of ``--batch-size`` (the metric functions are
+batched); per-image values are the same either way.
 """
 import argparse
 import json
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+import os
+import os.path as osp
+from functools import partial
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.datasets.transforms.image_files import (decode_image,
+                                                       read_image_bytes)
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              fusion_metrics_table,
                                              grey_sources, rgb_to_gray)
+from segmif_mm.utils import (BatchReport, describe, load_keep_going,
+                             match_by_stem, write_atomically)
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+Triplet = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -63,61 +79,28 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=int,
         default=8,
         help='right shift of the "shift" rule (default: 8)')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=8,
+        help='triplets of one size evaluated together (default: 8)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=min(2,
+                    os.cpu_count() or 1),
+        help='processes decoding images ahead of the metrics; 0 decodes in '
+        'this process (default: min(2, CPUs))')
+    args = parser.parse_args(argv)
+    if args.batch_size < 1 or args.workers < 0:
+        parser.error('--batch-size must be >= 1 and --workers >= 0')
+    return args
 
 
-def list_images(folder: str, option: str) -> Dict[str, Path]:
-    """Images of a folder keyed by file name without suffix."""
-    path = Path(folder)
-    if not path.is_dir():
-        raise FileNotFoundError(f'{option} {folder} is not a folder.')
-    images: Dict[str, Path] = {}
-    for file in sorted(path.iterdir()):
-        if file.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        if file.stem in images:
-            raise ValueError(
-                f'{option} {folder} has two images named {file.stem}: '
-                f'{images[file.stem].name} and {file.name}; keep one.')
-        images[file.stem] = file
-    if not images:
-        raise FileNotFoundError(
-            f'{option} {folder} has no images ({", ".join(IMAGE_SUFFIXES)}).')
-    return images
-
-
-def match_triplets(ir: Dict[str, Path], vis: Dict[str, Path],
-                   fused: Dict[str, Path]) -> List[Tuple[Path, Path, Path]]:
-    """(infrared, visible, fused) paths with equal names, all or error."""
-    folders = {'--ir': ir, '--vis': vis, '--fused': fused}
-    names = set(ir) | set(vis) | set(fused)
-    unmatched = []
-    for option, images in folders.items():
-        missing = sorted(names - set(images))
-        if missing:
-            unmatched.append(f'missing in {option}: {", ".join(missing)}')
-    if unmatched:
-        raise ValueError(
-            'Infrared, visible and fused images are matched by file name '
-            'without suffix, but these names are not in all three '
-            'folders; ' + '; '.join(unmatched) + '.')
-    return [(ir[name], vis[name], fused[name]) for name in sorted(names)]
-
-
-def load_grey_sources(loader: LoadMultiModalImages, img_path: str,
-                      ir_path: str) -> Tuple[torch.Tensor, torch.Tensor]:
-    """uint8 ``[H, W]`` infrared and grey visible images of a pair, read
-    with the dataset loader's rules."""
-    results = loader(dict(img_path=img_path, ir_path=ir_path))
-    packed = np.concatenate([results['img'], results['ir'][..., None]], 2)
-    return grey_sources(torch.from_numpy(packed).permute(2, 0, 1))
-
-
-def read_fused(path: Path) -> torch.Tensor:
+def read_fused(path: str) -> np.ndarray:
     """A fused 8-bit grey or colour image as uint8 grey ``[H, W]``."""
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise OSError(f'Fused image {path} cannot be decoded.')
+    image = decode_image(
+        read_image_bytes(path, 'Fused image'), path, 'Fused image')
     if image.dtype != np.uint8:
         raise TypeError(
             f'Fused image {path} is {image.dtype}; fusion metrics compare '
@@ -125,13 +108,72 @@ def read_fused(path: Path) -> torch.Tensor:
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 2:
-        return torch.from_numpy(image)
+        return image
     if image.shape[2] != 3:
         raise ValueError(
             f'Fused image {path} has {image.shape[2]} channels; expected 1 '
             '(grey) or 3 (colour). Drop the alpha channel.')
-    rgb = np.ascontiguousarray(image[..., ::-1])
-    return rgb_to_gray(torch.from_numpy(rgb).permute(2, 0, 1))
+    rgb = torch.from_numpy(np.ascontiguousarray(image[..., ::-1]))
+    return rgb_to_gray(rgb.permute(2, 0, 1)).numpy()
+
+
+def load_triplet(paths: Dict[str, str], uint16_rule: str,
+                 uint16_shift: int) -> Triplet:
+    """uint8 grey ``(fused, infrared, visible)`` ``[H, W]`` of one name,
+    the sources read with the dataset loader's rules.
+
+    Raises:
+        ValueError: The fused image's size differs from the sources'.
+    """
+    loaded = LoadMultiModalImages(
+        uint16_rule=uint16_rule, uint16_shift=uint16_shift)(
+            dict(img_path=paths['vis'], ir_path=paths['ir']))
+    packed = np.concatenate([loaded['img'], loaded['ir'][..., None]], 2)
+    infrared, visible = grey_sources(torch.from_numpy(packed).permute(2, 0, 1))
+    fused = read_fused(paths['fused'])
+    if fused.shape != tuple(infrared.shape):
+        raise ValueError(
+            f'Fused image {paths["fused"]} is {fused.shape[0]}x'
+            f'{fused.shape[1]} (HxW) but {paths["ir"]} and {paths["vis"]} '
+            f'are {infrared.shape[0]}x{infrared.shape[1]}; fuse at the '
+            'original size.')
+    return fused, infrared.numpy(), visible.numpy()
+
+
+def same_size_batches(
+        loaded: Iterator[Tuple[str, Optional[Triplet],
+                               Optional[str]]], batch_size: int,
+        report: BatchReport) -> Iterator[Tuple[List[str], List[Triplet]]]:
+    """Group consecutive loaded triplets of one size; failed loads go to
+    the report."""
+    names: List[str] = []
+    triplets: List[Triplet] = []
+    for name, triplet, reason in loaded:
+        if reason is not None:
+            report.failed(name, reason)
+            continue
+        if triplets and (triplet[0].shape != triplets[0][0].shape
+                         or len(triplets) == batch_size):
+            yield names, triplets
+            names, triplets = [], []
+        names.append(name)
+        triplets.append(triplet)
+    if triplets:
+        yield names, triplets
+
+
+def batch_metrics(triplets: List[Triplet], device: str,
+                  mi_joint_quirk: bool) -> List[Dict[str, float]]:
+    """Metrics of triplets of one size, computed as one batch."""
+    fused, ir, vis = (
+        torch.from_numpy(np.stack(images)).to(device)
+        for images in zip(*triplets))
+    values = fusion_metrics(fused, ir, vis, mi_joint_quirk=mi_joint_quirk)
+    values = {name: value.tolist() for name, value in values.items()}
+    return [{
+        name: values[name][i]
+        for name in FUSION_METRICS
+    } for i in range(len(triplets))]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -139,45 +181,65 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('--device cuda, but CUDA is not available; use '
                            '--device cpu.')
-    triplets = match_triplets(
-        list_images(args.ir, '--ir'), list_images(args.vis, '--vis'),
-        list_images(args.fused, '--fused'))
-    loader = LoadMultiModalImages(
-        uint16_rule=args.uint16_rule, uint16_shift=args.uint16_shift)
+    matching = match_by_stem(dict(ir=args.ir, vis=args.vis, fused=args.fused))
+    report = BatchReport('triplets')
+    report.add_problems(matching.problems)
+    file_names = {
+        name: osp.basename(paths['fused'])
+        for name, paths in matching.matched
+    }
+    loaded = load_keep_going(
+        matching.matched,
+        partial(
+            load_triplet,
+            uint16_rule=args.uint16_rule,
+            uint16_shift=args.uint16_shift),
+        num_workers=min(args.workers, len(matching.matched)))
     per_image: Dict[str, Dict[str, float]] = {}
-    progress = ProgressBar(len(triplets))
-    for ir_path, vis_path, fused_path in triplets:
-        infrared, visible = load_grey_sources(loader, str(vis_path),
-                                              str(ir_path))
-        fused = read_fused(fused_path)
-        if fused.shape != infrared.shape:
-            raise ValueError(
-                f'Fused image {fused_path} is {fused.shape[0]}x'
-                f'{fused.shape[1]} (HxW) but {ir_path} and {vis_path} are '
-                f'{infrared.shape[0]}x{infrared.shape[1]}; fuse at the '
-                'original size.')
-        per_image[fused_path.name] = fusion_metrics(
-            fused.to(args.device),
-            infrared.to(args.device),
-            visible.to(args.device),
-            mi_joint_quirk=not args.mi_exact)
-        progress.update()
+    progress = ProgressBar(len(matching.matched))
+    for names, triplets in same_size_batches(loaded, args.batch_size, report):
+        try:
+            results = batch_metrics(triplets, args.device, not args.mi_exact)
+        except Exception:  # find which triplet: one at a time
+            results = []
+            for name, triplet in zip(names, triplets):
+                try:
+                    results += batch_metrics([triplet], args.device,
+                                             not args.mi_exact)
+                except Exception as err:  # reported, the run goes on
+                    results.append(describe(err))
+        for name, result in zip(names, results):
+            if isinstance(result, str):
+                report.failed(name, result)
+            else:
+                per_image[file_names[name]] = result
+                report.done(name)
+            progress.update()
     means = {
-        name: float(np.mean([values[name] for values in per_image.values()]))
+        name:
+        float(np.mean([values[name] for values in per_image.values()]))
+        if per_image else float('nan')
         for name in FUSION_METRICS
     }
-    print('\n' + fusion_metrics_table(means, len(per_image)).get_string())
-    report = dict(
+    if per_image:
+        print('\n' + fusion_metrics_table(means, len(per_image)).get_string())
+    result = dict(
         num_images=len(per_image),
         mi_joint_quirk=not args.mi_exact,
         mean=means,
-        per_image=per_image)
+        per_image=per_image,
+        report=report.as_dict())
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2))
-        print(f'Per-image values and means written to {out}')
-    return report
+
+        def write(tmp: str) -> None:
+            with open(tmp, 'w') as f:
+                json.dump(result, f, indent=2)
+
+        write_atomically(args.out, write)
+        print(f'Per-image values and means written to {args.out}')
+    print(report.summary())
+    report.exit()
+    return result
 
 
 if __name__ == '__main__':

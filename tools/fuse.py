@@ -7,7 +7,7 @@
     # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
         [--device cuda:0] [--num-workers 2] [--skip-existing]
-        [--cfg-options ...]
+        [--precision auto|fp32|bf16] [--cfg-options ...]
 
 ``--ir``/``--vis`` take two files (one pair) or two folders whose images are
 paired by file name without suffix. Each pair is read like the datasets read
@@ -31,7 +31,8 @@ reported with its name and reason and skipped; the run goes on, ends with a
 summary (done, skipped, failed with reasons) and exits with status 1 if any
 sample failed. Images are written atomically (temporary name, then rename),
 so ``--skip-existing`` resumes an interrupted run without redoing finished
-images.
+images. ``--precision`` (default ``auto``) chooses fp32 or bfloat16
+autocast and logs the choice (:func:`segmif_mm.apis.select_precision`).
 """
 import argparse
 import os.path as osp
@@ -44,8 +45,8 @@ from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import DATASETS
-from segmif_mm.apis import (fuse_pair, inference_pipeline_cfg,
-                            init_fusion_model, init_model)
+from segmif_mm.apis import (PRECISIONS, fuse_pair, inference_pipeline_cfg,
+                            init_fusion_model, init_model, precision_context)
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
                              load_keep_going)
@@ -86,6 +87,12 @@ def parse_args() -> argparse.Namespace:
         '--skip-existing',
         action='store_true',
         help='skip samples whose fused image exists (resume a run)')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
+        help='fp32, bf16 autocast, or auto: bf16 only where it was measured '
+        'faster and accurate enough (see segmif_mm.apis.precision)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -209,7 +216,8 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
 
 def main() -> None:
     args = parse_args()
-    report = fuse_pairs(args) if args.pairs else fuse_split(args)
+    with precision_context(args.precision, args.device):
+        report = fuse_pairs(args) if args.pairs else fuse_split(args)
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')

@@ -2,7 +2,7 @@
 
     python tools/infer.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
         [--device cuda:0] [--batch-size 4] [--skip-existing]
-        [--malloc-tuning] [--cfg-options ...]
+        [--malloc-tuning] [--precision auto|fp32|bf16] [--cfg-options ...]
 
 ``--ir``/``--vis`` are either two files (one pair) or two folders whose
 images are matched by file name without extension. Writes
@@ -17,7 +17,9 @@ failed. Outputs are written atomically (temporary name, then rename), so
 pairs. ``--malloc-tuning`` (CPU, glibc) keeps large
 buffers for reuse between pairs instead of returning them to the system:
 faster on big images, at the price of a resident size that stays at its peak
-(see :func:`segmif_mm.utils.tune_malloc_for_inference`).
+(see :func:`segmif_mm.utils.tune_malloc_for_inference`). ``--precision``
+(default ``auto``) chooses fp32 or bfloat16 autocast and logs the choice
+(:func:`segmif_mm.apis.select_precision`).
 """
 import argparse
 import os.path as osp
@@ -29,7 +31,8 @@ from mmengine.structures import BaseDataElement
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from segmif_mm.apis import inference_model, init_model
+from segmif_mm.apis import (PRECISIONS, inference_model, init_model,
+                            precision_context)
 from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
                              tune_malloc_for_inference)
 from segmif_mm.visualization import FusionSegLocalVisualizer
@@ -58,6 +61,12 @@ def parse_args() -> argparse.Namespace:
         '--malloc-tuning',
         action='store_true',
         help='reuse large CPU buffers between pairs (glibc mallopt)')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
+        help='fp32, bf16 autocast, or auto: bf16 only where it was measured '
+        'faster and accurate enough (see segmif_mm.apis.precision)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -126,11 +135,12 @@ def main() -> None:
             if not (args.skip_existing and report.skip_existing(
                 name, output_paths(args.out_dir, name)))]
     progress = ProgressBar(len(todo))
-    for start in range(0, len(todo), args.batch_size):
-        batch = todo[start:start + args.batch_size]
-        infer_batch(model, batch, args.out_dir, report)
-        for _ in batch:
-            progress.update()
+    with precision_context(args.precision, args.device):
+        for start in range(0, len(todo), args.batch_size):
+            batch = todo[start:start + args.batch_size]
+            infer_batch(model, batch, args.out_dir, report)
+            for _ in batch:
+                progress.update()
     print(f'\n{report.summary()}\nOutputs in '
           f'{osp.join(args.out_dir, "fused")} and '
           f'{osp.join(args.out_dir, "seg")}')

@@ -4,7 +4,7 @@ from .batch_jobs import (IMAGE_SUFFIXES, BatchReport, Matching, collect_pairs,
 from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
 from .dist import init_cpu_distributed
 from .gaussian import gaussian_kernel1d
-from .memory import tune_malloc_for_inference
+from .memory import reuse_freed_memory, tune_malloc_for_inference
 from .quantization import to_uint8
 
 __all__ = [
@@ -12,5 +12,5 @@ __all__ = [
     'images_by_stem', 'imwrite_atomically', 'load_keep_going', 'match_by_stem',
     'write_atomically', 'gaussian_kernel1d', 'init_cpu_distributed',
     'load_trusted_checkpoint', 'to_uint8', 'trust_local_checkpoints',
-    'tune_malloc_for_inference'
+    'tune_malloc_for_inference', 'reuse_freed_memory'
 ]

@@ -12,15 +12,45 @@ that these buffers come from the heap and are reused; it changes where
 memory comes from, never what is computed, so results are bit-identical.
 The price is that freed memory is kept by the process (its resident size
 stays at its peak) instead of being returned to the system.
+
+:func:`reuse_freed_memory` does the same for the duration of a block only
+(one forward pass): within the pass, freed large blocks are reused by the
+next allocations (most of the gain), and at the end the thresholds return
+to glibc's usual steady-state values and the free heap is given back to
+the system (``malloc_trim``), so the resident size between passes is as
+without it. ``SegMiF`` runs its CPU inference forward inside it.
 """
 import ctypes
 import ctypes.util
 import platform
+import threading
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 # <malloc.h> parameter numbers.
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 INT_MAX = 2**31 - 1
+# glibc's largest dynamic mmap threshold on 64-bit systems (the value its
+# default adaptive threshold reaches once large blocks have been freed) and
+# the trim threshold it pairs with it (twice that).
+STEADY_MMAP_THRESHOLD = 2**25
+STEADY_TRIM_THRESHOLD = 2**26
+
+_libc: Optional[ctypes.CDLL] = None
+_tuned_for_good = False
+_scope_lock = threading.Lock()
+_scope_depth = 0
+
+
+def _glibc() -> Optional[ctypes.CDLL]:
+    """The C library if it is glibc, else None."""
+    global _libc
+    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
+        return None
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    return _libc
 
 
 def tune_malloc_for_inference(mmap_threshold: int = 2**30,
@@ -62,13 +92,67 @@ def tune_malloc_for_inference(mmap_threshold: int = 2**30,
             raise ValueError(
                 f'tune_malloc_for_inference: {name} must be between 0 and '
                 f'{INT_MAX} bytes (a C int), got {value}.')
-    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
+    global _tuned_for_good
+    libc = _glibc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    _set_thresholds(libc, mmap_threshold, trim_threshold)
+    _tuned_for_good = True
+    return True
+
+
+def _set_thresholds(libc: ctypes.CDLL, mmap_threshold: int,
+                    trim_threshold: int) -> None:
     for param, value in ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD,
                                                               trim_threshold)):
         if libc.mallopt(ctypes.c_int(param), ctypes.c_int(value)) != 1:
             raise RuntimeError(
                 f'glibc mallopt({param}, {value}) failed; choose a smaller '
-                'threshold in tune_malloc_for_inference.')
-    return True
+                'threshold.')
+
+
+@contextmanager
+def reuse_freed_memory(threshold: int = 2**30) -> Iterator[bool]:
+    """Within the block, let glibc reuse large freed blocks.
+
+    Entering raises ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD`` to
+    ``threshold``, so blocks freed inside the block (activations of one
+    forward pass) are reused by later allocations instead of being unmapped
+    and faulted in anew. Leaving sets them to glibc's steady-state values
+    (:data:`STEADY_MMAP_THRESHOLD`, :data:`STEADY_TRIM_THRESHOLD`; the
+    default adaptive threshold cannot be restored once set) and calls
+    ``malloc_trim(0)``, which returns the free heap to the system. Results
+    are unchanged (only where memory comes from changes). The settings are
+    process-wide while the block runs; nested and concurrent blocks keep
+    them until the last one leaves. Does nothing where the C library is not
+    glibc, or after :func:`tune_malloc_for_inference` (which keeps its
+    settings for good).
+
+    Example:
+        >>> with reuse_freed_memory():
+        ...     outputs = model(inputs, mode='tensor')
+
+    Args:
+        threshold (int): Bytes, at most ``2**31 - 1``. Defaults to 1 GiB.
+
+    Yields:
+        bool: Whether the thresholds were changed.
+    """
+    global _scope_depth
+    libc = _glibc()
+    if libc is None or _tuned_for_good:
+        yield False
+        return
+    with _scope_lock:
+        _scope_depth += 1
+        if _scope_depth == 1:
+            _set_thresholds(libc, threshold, threshold)
+    try:
+        yield True
+    finally:
+        with _scope_lock:
+            _scope_depth -= 1
+            if _scope_depth == 0 and not _tuned_for_good:
+                _set_thresholds(libc, STEADY_MMAP_THRESHOLD,
+                                STEADY_TRIM_THRESHOLD)
+                libc.malloc_trim(ctypes.c_size_t(0))

@@ -69,8 +69,11 @@ def test_extracted_weights_reproduce_the_fusion(tmp_path):
     expected = fuse_pair(model.half().float(), ir, vis)
     fused = fuse_pair(loaded, ir, vis)
     assert fused.shape == (37, 53, 3) and fused.dtype == np.uint8
-    # grey visible: the fused image is grey too
-    assert np.array_equal(fused[..., 0], fused[..., 1])
+    # grey visible: the fused image is grey too (Cb = Cr = 0.5 up to float32
+    # rounding, so a channel may round to the neighbouring 8-bit level)
+    channels = fused.astype(int)
+    assert np.abs(channels[..., 0] - channels[..., 1]).max() <= 1
+    assert np.abs(channels[..., 1] - channels[..., 2]).max() <= 1
     assert np.abs(fused.astype(int) - expected).max() <= 1
 
 

@@ -313,3 +313,14 @@ def test_cuda_matches_cpu():
         assert value.device.type == 'cuda', name
         torch.testing.assert_close(
             value.cpu(), on_cpu[name], rtol=1e-9, atol=1e-9, msg=name)
+
+
+def test_rgb_to_gray_equals_the_reference_on_every_colour():
+    """All 2**24 colours, 64 blue levels at a time."""
+    red, green = np.meshgrid(np.arange(256), np.arange(256))
+    for start in range(0, 256, 64):
+        blue = np.arange(start, start + 64)[:, None, None]
+        rgb = np.stack(np.broadcast_arrays(red[None], green[None], blue),
+                       -1).astype(np.uint8)  # (64, 256, 256, 3)
+        grey = rgb_to_gray(torch.from_numpy(rgb).permute(0, 3, 1, 2))
+        assert np.array_equal(grey.numpy(), ref.rgb2gray(rgb))

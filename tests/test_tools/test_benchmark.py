@@ -60,3 +60,26 @@ def test_malloc_tuning_flag(flag, tmp_path, tiny_config, run_tool,
     assert json.loads(out.read_text())['settings']['malloc_tuning'] is flag
     assert f'malloc tuning={"on" if flag else "off"}' in capsys.readouterr(
     ).out
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16', 'auto'])
+def test_precision_choice(precision, tmp_path, tiny_config, run_tool, capsys):
+    """--precision is resolved (auto: fp32 or bf16 by the CPU and the
+    recorded error) and recorded with the results."""
+    from segmif_mm.apis import select_precision
+    if precision == 'bf16' and \
+            not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip('bf16 autocast needs oneDNN bf16 kernels')
+    out = tmp_path / 'result.json'
+    run_tool('benchmark.py', tiny_config, '--shape', 16, 16, '--repeat', 1,
+             '--warmup', 0, '--parts', 'full', '--precision', precision,
+             '--json', out)
+    chosen = select_precision(precision, 'cpu')[0]
+    settings = json.loads(out.read_text())['settings']
+    assert settings['precision'] == chosen and settings['amp'] is False
+    assert f'precision={chosen}' in capsys.readouterr().out
+
+
+def test_amp_and_precision_exclude_each_other(tiny_config, run_tool):
+    with pytest.raises(SystemExit):
+        run_tool('benchmark.py', tiny_config, '--amp', '--precision', 'bf16')

@@ -64,20 +64,69 @@ def test_per_image_values_and_means(folders, capsys):
         assert name in printed
 
 
-def test_unmatched_names_are_listed(folders):
-    root, _ = folders
+def test_bad_triplets_are_reported_and_skipped(folders, capsys):
+    """Unmatched names, an empty file and a size mismatch fail with their
+    reasons; the good triplet is still evaluated, the JSON written, and the
+    exit status is 1."""
+    root, expected = folders
     cv2.imwrite(str(root / 'ir' / 'extra.png'), np.zeros((20, 24), np.uint8))
-    (root / 'fused' / 'frame1.png').unlink()
-    with pytest.raises(ValueError) as error:
+    for folder in ('ir', 'vis'):
+        cv2.imwrite(
+            str(root / folder / 'small.png'), np.zeros((10, 24), np.uint8))
+    cv2.imwrite(
+        str(root / 'fused' / 'small.png'), np.zeros((20, 24), np.uint8))
+    (root / 'fused' / 'frame2.bmp').write_bytes(b'')
+    out = root / 'metrics.json'
+    with pytest.raises(SystemExit) as exit_info:
         eval_fusion.main([
             '--ir',
             str(root / 'ir'), '--vis',
             str(root / 'vis'), '--fused',
-            str(root / 'fused')
+            str(root / 'fused'), '--out',
+            str(out), '--workers', '0'
         ])
-    message = str(error.value)
-    assert 'missing in --vis: extra' in message
-    assert 'missing in --fused: extra, frame1' in message
+    assert exit_info.value.code == 1
+    report = json.loads(out.read_text())
+    assert list(report['per_image']) == ['frame1.png']
+    assert report['per_image']['frame1.png'] == pytest.approx(
+        expected['frame1.png'], abs=1e-9)
+    failed = report['report']['failed']
+    assert set(failed) == {'extra', 'frame2', 'small'}
+    assert 'vis' in failed['extra'] and 'fused' in failed['extra']
+    assert 'empty' in failed['frame2'].lower()
+    assert '10x24' in failed['small'] and 'original size' in failed['small']
+    printed = capsys.readouterr().out
+    assert '1 triplets done, 0 skipped, 3 failed' in printed
+
+
+@pytest.mark.parametrize('batch_size,workers', [(1, 0), (3, 2)])
+def test_batches_and_workers_give_the_same_values(batch_size, workers,
+                                                  tmp_path):
+    """Same-size triplets batched (and a different size between them),
+    decoded in worker processes: values equal the one-by-one ones."""
+    rng = np.random.default_rng(1)
+    expected = {}
+    for i, size in enumerate([(20, 24)] * 4 + [(18, 30)] + [(20, 24)] * 2):
+        ir = rng.integers(0, 256, size, dtype=np.uint8)
+        vis = rng.integers(0, 256, size, dtype=np.uint8)
+        fused = rng.integers(0, 256, size, dtype=np.uint8)
+        for folder, image in (('ir', ir), ('vis', vis), ('fused', fused)):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            cv2.imwrite(str(tmp_path / folder / f'f{i}.png'), image)
+        expected[f'f{i}.png'] = fusion_metrics(
+            torch.from_numpy(fused), torch.from_numpy(ir),
+            torch.from_numpy(vis))
+    result = eval_fusion.main([
+        '--ir',
+        str(tmp_path / 'ir'), '--vis',
+        str(tmp_path / 'vis'), '--fused',
+        str(tmp_path / 'fused'), '--batch-size',
+        str(batch_size), '--workers',
+        str(workers)
+    ])
+    assert set(result['per_image']) == set(expected)
+    for name, values in expected.items():
+        assert result['per_image'][name] == pytest.approx(values, abs=1e-9)
 
 
 def test_command_line(folders):

@@ -7,6 +7,7 @@ import cv2
 import mmcv
 import numpy as np
 import pytest
+import torch
 
 from segmif_mm.apis import inference_model, init_model
 from segmif_mm.visualization import FusionSegLocalVisualizer
@@ -73,6 +74,26 @@ def test_single_pair_with_malloc_tuning(pairs, tmp_path, tiny_config,
     assert sorted(p.name for p in (out / 'fused').iterdir()) == ['single.png']
     check_outputs(out, pairs, 'single',
                   init_model(str(tiny_config), str(tiny_checkpoint)))
+
+
+@pytest.mark.skipif(
+    not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+    reason='bf16 autocast needs oneDNN bf16 kernels')
+def test_bf16_precision(pairs, tmp_path, tiny_config, tiny_checkpoint,
+                        run_tool, monkeypatch):
+    """--precision bf16 runs under autocast, logs the choice, and writes
+    images of the input size."""
+    import segmif_mm.apis.precision as precision
+    logged = []
+    monkeypatch.setattr(precision, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    out = tmp_path / 'bf16'
+    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+             pairs / 'ir' / 'single.jpg', '--vis', pairs / 'vi' / 'single.jpg',
+             '--out-dir', out, '--precision', 'bf16')
+    assert len(logged) == 1 and 'precision bf16 -> bf16' in logged[0]
+    fused = mmcv.imread(str(out / 'fused' / 'single.png'))
+    assert fused.shape == (*SIZES['single'], 3)
 
 
 def test_unmatched_pair_fails_alone_and_mixed_inputs_are_errors(

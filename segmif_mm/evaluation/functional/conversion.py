@@ -42,10 +42,15 @@ def rgb_to_gray(image: Tensor) -> Tensor:
             f'R, G, B), got {tuple(image.shape)}. OpenCV arrays (H, W, 3) '
             'in B, G, R order must be flipped to R, G, B and permuted to '
             'channels-first first.')
-    weights = torch.tensor(
-        RGB2GRAY_WEIGHTS, dtype=torch.float64, device=image.device)
-    grey = torch.einsum('...chw,c->...hw', image.to(torch.float64), weights)
-    return torch.floor(grey + 0.5).clamp_(0, 255).to(torch.uint8)
+    rgb = image.to(torch.float64)
+    # (wR R + wG G) + wB B, each product and sum rounded in float64 in this
+    # order, as MATLAB and the numpy reference compute it.
+    grey = rgb.select(-3, 0) * RGB2GRAY_WEIGHTS[0]
+    term = rgb.select(-3, 1) * RGB2GRAY_WEIGHTS[1]
+    grey.add_(term)
+    torch.mul(rgb.select(-3, 2), RGB2GRAY_WEIGHTS[2], out=term)
+    grey.add_(term)
+    return grey.add_(0.5).floor_().clamp_(0, 255).to(torch.uint8)
 
 
 def grey_sources(inputs: Tensor) -> Tuple[Tensor, Tensor]:

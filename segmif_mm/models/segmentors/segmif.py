@@ -11,9 +11,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
 from ..backbone_stages import get_backbone_stages
-from ..utils import (TASK_MODULES, crop_features, get_phase, pad_for_backbone,
-                     restore_to_original, rgb_to_ycbcr, split_rgbt,
-                     ycbcr_to_rgb)
+from ..utils import (TASK_MODULES, cpu_inference_memory, crop_features,
+                     get_phase, pad_for_backbone, restore_to_original,
+                     rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
 from .task_phase_mixin import TaskPhaseMixin
 from .wrapped_head_mixin import WrappedHeadMixin
 
@@ -219,6 +219,16 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
                 'config: SegMiF takes them from the backbone.')
         cfg['guidance_channels'] = widths
         return cfg
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None,
+                mode: str = 'tensor'):
+        """:meth:`EncoderDecoder.forward`; a CPU inference pass reuses the
+        memory it frees (see
+        :func:`~segmif_mm.models.utils.cpu_inference_memory`)."""
+        with cpu_inference_memory(self, inputs):
+            return super().forward(inputs, data_samples, mode)
 
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:
@@ -427,12 +437,15 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
 
         Returns:
             list[:obj:`SegDataSample`]: With ``pred_sem_seg``,
-            ``seg_logits`` and ``pred_fused_img`` (``[3, H, W]`` in [0, 1]).
+            ``seg_logits`` and ``pred_fused_img`` (``[3, H, W]`` in [0, 1]),
+            float32 also when the pass ran under bf16/fp16 autocast.
         """
         _, fused_rgb, _, _ = self.fuse(inputs)
         results = super().predict(fused_rgb, data_samples)
+        for result in results:
+            result.seg_logits.data = result.seg_logits.data.float()
         return self.add_fused_images(
-            fused_rgb, results, restore=data_samples is not None)
+            fused_rgb.float(), results, restore=data_samples is not None)
 
     def add_fused_images(self, fused_rgb: Tensor, data_samples: SampleList,
                          restore: bool) -> SampleList:

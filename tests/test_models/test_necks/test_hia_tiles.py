@@ -4,7 +4,7 @@ import torch
 
 from mmseg.registry import MODELS
 from segmif_mm.models.necks import hia as hia_module
-from segmif_mm.models.utils import (cpu_fast_paths, hia_tiled,
+from segmif_mm.models.utils import (cpu_fast_paths, hia_inference, hia_tiled,
                                     use_cpu_fast_paths)
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
@@ -93,4 +93,55 @@ def test_bfloat16_autocast_stays_close():
             outs = hia(feats)
     for out, ref in zip(outs, expected):
         assert torch.isfinite(out).all()
+        torch.testing.assert_close(out.float(), ref, rtol=0, atol=0.1)
+
+
+@pytest.mark.parametrize('use_soam,use_moam', SWITCHES)
+@pytest.mark.parametrize('tile_tokens', [5, 10**6])
+def test_inference_path_matches_whole_image(use_soam, use_moam, tile_tokens):
+    """Contexts from the moments and folded maps equal the plain forward,
+    also for features far from zero mean and sharp contexts."""
+    hia = build_hia(use_soam, use_moam).eval()
+    gen = torch.Generator().manual_seed(1)
+    feats = [
+        torch.randn(2, 16, 11, 7, generator=gen) * 0.5 + offset
+        for offset in (3.0, -2.0, 4.0)
+    ]
+    f_seg = feats[2] if hia.uses_semantic_features else None
+    with torch.no_grad():
+        with use_cpu_fast_paths(False):
+            expected = hia(feats)
+        fast = hia_inference(hia, feats[0], feats[1], f_seg, tile_tokens)
+        dispatched = hia_tiled(hia, feats[0], feats[1], f_seg, tile_tokens)
+    for out, same, ref in zip(fast, dispatched, expected):
+        torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
+        torch.testing.assert_close(same, out, rtol=0, atol=0)
+
+
+def test_forward_in_inference_takes_the_folded_path(monkeypatch):
+    hia = build_hia().eval()
+    feats = [f.detach() for f in features()]
+    calls = []
+
+    def folded(*args, **kwargs):
+        calls.append(args[0])
+        return hia_inference(*args, **kwargs)
+
+    monkeypatch.setattr(cpu_fast_paths, 'hia_inference', folded)
+    with torch.no_grad():
+        hia(feats)
+    assert calls == [hia]
+    hia(feats)  # autograd on: the differentiable tiled path
+    assert calls == [hia]
+
+
+def test_inference_path_under_bfloat16_autocast():
+    hia = build_hia().eval()
+    feats = [f.detach() for f in features(size=(12, 12), batch=1)]
+    with torch.no_grad():
+        expected = hia(feats)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            outs = hia_inference(hia, *[f.bfloat16() for f in feats])
+    for out, ref in zip(outs, expected):
+        assert out.dtype == torch.bfloat16
         torch.testing.assert_close(out.float(), ref, rtol=0, atol=0.1)
