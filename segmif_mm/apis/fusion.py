@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Config and weights used when none are given (see README, "Shipped
 #: fusion weights"): a fusion network trained without labels on RoadScene.
 DEFAULT_FUSION_CONFIG = REPO_ROOT / 'configs' / 'segmif' / (
-    'segmif_mit-b3_1xb4-fusion-only-400_roadscene-64x64.py')
+    'segmif_mit-b3_1xb4-fusion-only-300-ratio_roadscene-96x96.py')
 DEFAULT_FUSION_CHECKPOINT = REPO_ROOT / 'checkpoints' / (
     'segmif_fusion_mit-b3_roadscene_fp16.pth')
 
