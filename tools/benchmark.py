@@ -50,9 +50,9 @@ import torch
 from mmengine.config import DictAction
 from prettytable import PrettyTable
 
-from segmif_mm.apis import (PRECISIONS, init_model, precision_context,
-                            select_precision)
-from segmif_mm.utils import tune_malloc_for_inference
+from segmif_mm.apis import (add_precision_argument, init_model,
+                            precision_context, select_precision)
+from segmif_mm.utils import add_shape_argument, tune_malloc_for_inference
 
 PARTS = ('fusion', 'segmentation', 'full')
 
@@ -64,24 +64,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'checkpoint', nargs='?', help='checkpoint (random weights if absent)')
     parser.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs=2,
-        default=[480, 640],
-        metavar=('H', 'W'),
-        help='input height and width')
+    add_shape_argument(parser)
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
         '--repeat', type=int, default=20, help='timed batches per part')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed batches per part')
     precision = parser.add_mutually_exclusive_group()
-    precision.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='auto',
-        help='fp32, bf16 autocast, or auto (see segmif_mm.apis.precision)')
+    add_precision_argument(precision)
     precision.add_argument(
         '--amp',
         action='store_true',

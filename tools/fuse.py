@@ -45,8 +45,9 @@ from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import DATASETS
-from segmif_mm.apis import (PRECISIONS, fuse_pair, inference_pipeline_cfg,
-                            init_fusion_model, init_model, precision_context)
+from segmif_mm.apis import (add_precision_argument, fuse_pair,
+                            inference_pipeline_cfg, init_fusion_model,
+                            init_model, precision_context)
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
                              load_keep_going)
@@ -87,12 +88,7 @@ def parse_args() -> argparse.Namespace:
         '--skip-existing',
         action='store_true',
         help='skip samples whose fused image exists (resume a run)')
-    parser.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='auto',
-        help='fp32, bf16 autocast, or auto: bf16 only where it was measured '
-        'faster and accurate enough (see segmif_mm.apis.precision)')
+    add_precision_argument(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -31,8 +31,8 @@ from mmengine.structures import BaseDataElement
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from segmif_mm.apis import (PRECISIONS, inference_model, init_model,
-                            precision_context)
+from segmif_mm.apis import (add_precision_argument, inference_model,
+                            init_model, precision_context)
 from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
                              tune_malloc_for_inference)
 from segmif_mm.visualization import FusionSegLocalVisualizer
@@ -61,12 +61,7 @@ def parse_args() -> argparse.Namespace:
         '--malloc-tuning',
         action='store_true',
         help='reuse large CPU buffers between pairs (glibc mallopt)')
-    parser.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='auto',
-        help='fp32, bf16 autocast, or auto: bf16 only where it was measured '
-        'faster and accurate enough (see segmif_mm.apis.precision)')
+    add_precision_argument(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

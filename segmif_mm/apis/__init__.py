@@ -4,7 +4,8 @@ from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
 from .inference import (dataset_meta_from_config, drop_pretrained,
                         inference_model, inference_pipeline_cfg, init_model)
 from .precision import (BF16_MAX_P999_GREY, BF16_MEASUREMENT, PRECISIONS,
-                        cpu_bf16_support, precision_context, select_precision)
+                        add_precision_argument, cpu_bf16_support,
+                        precision_context, select_precision)
 
 __all__ = [
     'DEFAULT_FUSION_CHECKPOINT', 'DEFAULT_FUSION_CONFIG',
@@ -13,5 +14,5 @@ __all__ = [
     'inference_model', 'inference_pipeline_cfg', 'drop_pretrained',
     'dataset_meta_from_config', 'PRECISIONS', 'BF16_MAX_P999_GREY',
     'BF16_MEASUREMENT', 'cpu_bf16_support', 'select_precision',
-    'precision_context'
+    'precision_context', 'add_precision_argument'
 ]

@@ -143,3 +143,14 @@ def precision_context(precision: str, device: str = 'cpu') -> ContextManager:
     if chosen == 'fp32':
         return nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+
+
+def add_precision_argument(parser) -> None:
+    """Add ``--precision {auto,fp32,bf16}`` (default ``auto``) to an
+    ``argparse`` parser or argument group."""
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='auto',
+        help='fp32, bf16 autocast, or auto: bf16 only where it was measured '
+        'faster and accurate enough (see segmif_mm.apis.precision)')

@@ -47,6 +47,7 @@ from statistics import median
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from segmif_mm.models.utils import cpu_cache_sizes
+from segmif_mm.utils import add_shape_argument
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 OFFICIAL_SCRIPT = osp.join(
@@ -73,13 +74,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--config',
         default=osp.join(REPO, 'configs', 'segmif_fmb.py'),
         help='our config (default: configs/segmif_fmb.py, MiT-B3)')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs=2,
-        default=[480, 640],
-        metavar=('H', 'W'),
-        help='input height and width (default: 480 640)')
+    add_shape_argument(parser)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument(
         '--runs',

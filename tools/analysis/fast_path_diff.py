@@ -20,19 +20,14 @@ from mmengine.config import Config
 
 from segmif_mm.apis import init_model
 from segmif_mm.models.utils import use_cpu_fast_paths
+from segmif_mm.utils import add_shape_argument
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='CPU fast paths against the plain forward')
     parser.add_argument('config', help='config file')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs=2,
-        default=[480, 640],
-        metavar=('H', 'W'),
-        help='input height and width (default: 480 640)')
+    add_shape_argument(parser)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=None)
     return parser.parse_args(argv)

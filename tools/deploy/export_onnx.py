@@ -35,6 +35,7 @@ from mmengine.config import DictAction
 from torch import Tensor, nn
 
 from segmif_mm.apis import init_model
+from segmif_mm.utils import add_shape_argument
 
 INPUT_NAMES = ('ir', 'vis')
 OUTPUT_NAMES = ('fused', 'seg_logits')
@@ -71,13 +72,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'checkpoint', nargs='?', help='checkpoint (random weights if absent)')
     parser.add_argument('--out', required=True, help='output .onnx file')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs=2,
-        default=[480, 640],
-        metavar=('H', 'W'),
-        help='input size used for tracing and the first check')
+    add_shape_argument(
+        parser, help='input size used for tracing and the first check')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
         '--check-shape',
