@@ -164,14 +164,14 @@ def benchmark(model: torch.nn.Module, device: torch.device,
         segmentation=lambda: model.encode_decode(rgb, metas),
         full=lambda: model(inputs, mode='tensor'))
     amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    autocast = torch.autocast(device.type, dtype=amp_dtype) \
+        if args.amp else precision_context(args.precision, str(device))
 
     results = {}
     for part in args.parts:
         if device.type == 'cuda':
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats(device)
-        autocast = torch.autocast(device.type, dtype=amp_dtype) \
-            if args.amp else precision_context(args.precision, str(device))
         with torch.inference_mode(), autocast:
             times = time_part(calls[part], device, args.warmup, args.repeat)
         memory = torch.cuda.max_memory_allocated(device) / 2**20 \

@@ -1,5 +1,6 @@
 """Run the first stages of a backbone: the interface and its fallback."""
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Tuple, Union
 
 import torch
@@ -40,7 +41,7 @@ def register_backbone_stages(*backbones: Union[type, str]):
     return register
 
 
-class BackboneStages:
+class BackboneStages(metaclass=ABCMeta):
     """How to compute the feature maps of a backbone's first k stages.
 
     SegMiF's fusion head is guided by the features of the segmentation
@@ -51,9 +52,9 @@ class BackboneStages:
     accepts. Implementations are stateless; the backbone is an argument.
     """
 
+    @abstractmethod
     def channels(self, backbone: nn.Module) -> Tuple[int, ...]:
         """Channels of each stage's feature map, one entry per stage."""
-        raise NotImplementedError
 
     def min_size(self, backbone: nn.Module) -> int:
         """Smallest image side the backbone accepts. Defaults to 1."""
@@ -64,6 +65,7 @@ class BackboneStages:
         that no stage drops border pixels. Defaults to 1 (no padding)."""
         return 1
 
+    @abstractmethod
     def forward(self, backbone: nn.Module, img: Tensor,
                 num_stages: int) -> List[Tensor]:
         """Feature maps of stages ``0 .. num_stages - 1``.
@@ -77,7 +79,6 @@ class BackboneStages:
         Returns:
             list[Tensor]: ``[B, channels[i], H_i, W_i]`` per stage.
         """
-        raise NotImplementedError
 
     def check(self, backbone: nn.Module, num_stages: int) -> None:
         """Raise ``ValueError`` unless ``1 <= num_stages <= #stages``."""
