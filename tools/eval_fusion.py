@@ -141,16 +141,17 @@ def load_triplet(paths: Dict[str, str], uint16_rule: str,
 
 
 def same_size_batches(
-        loaded: Iterator[Tuple[str, Optional[Triplet],
-                               Optional[str]]], batch_size: int,
-        report: BatchReport) -> Iterator[Tuple[List[str], List[Triplet]]]:
+        loaded: Iterator[Tuple[str, Optional[Triplet], Optional[str]]],
+        batch_size: int, report: BatchReport,
+        progress: ProgressBar) -> Iterator[Tuple[List[str], List[Triplet]]]:
     """Group consecutive loaded triplets of one size; failed loads go to
-    the report."""
+    the report and count as done on the progress bar."""
     names: List[str] = []
     triplets: List[Triplet] = []
     for name, triplet, reason in loaded:
         if reason is not None:
             report.failed(name, reason)
+            progress.update()
             continue
         if triplets and (triplet[0].shape != triplets[0][0].shape
                          or len(triplets) == batch_size):
@@ -197,7 +198,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         num_workers=min(args.workers, len(matching.matched)))
     per_image: Dict[str, Dict[str, float]] = {}
     progress = ProgressBar(len(matching.matched))
-    for names, triplets in same_size_batches(loaded, args.batch_size, report):
+    for names, triplets in same_size_batches(loaded, args.batch_size, report,
+                                             progress):
         try:
             results = batch_metrics(triplets, args.device, not args.mi_exact)
         except Exception:  # find which triplet: one at a time
