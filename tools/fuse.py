@@ -197,8 +197,7 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
         args.config, args.checkpoint, args.device, trust_checkpoint=True)
     loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
     report = BatchReport('pairs')
-    for name, reason in pairs.problems:
-        report.failed(name, reason)
+    report.add_problems(pairs.problems)
     progress = ProgressBar(len(pairs.matched))
     for name, paths in pairs.matched:
         out = osp.join(args.out_dir, name + '.png')
