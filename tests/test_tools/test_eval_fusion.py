@@ -1,5 +1,6 @@
 """tools/eval_fusion.py on tiny image folders."""
 import importlib.util
+import io
 import json
 import subprocess
 import sys
@@ -127,6 +128,31 @@ def test_batches_and_workers_give_the_same_values(batch_size, workers,
     assert set(result['per_image']) == set(expected)
     for name, values in expected.items():
         assert result['per_image'][name] == pytest.approx(values, abs=1e-9)
+
+
+@pytest.mark.parametrize('batch_size,batch_pixels,sizes', [
+    (8, 3 * 20 * 24, [3, 3, 1]),
+    (2, 10**6, [2, 2, 2, 1]),
+    (8, 1, [1] * 7),
+])
+def test_same_size_batches_respect_count_and_pixels(batch_size, batch_pixels,
+                                                    sizes):
+    """Batches close at a new size, at --batch-size triplets and before
+    --batch-pixels would be passed; one triplet larger than the budget
+    still goes, alone."""
+    small = (np.zeros((20, 24), np.uint8), ) * 3
+    loaded = [(f'f{i}', small, None) for i in range(6)]
+    loaded.insert(3, ('bad', None, 'unreadable'))
+    loaded.append(('f6', (np.zeros((18, 30), np.uint8), ) * 3, None))
+    report = eval_fusion.BatchReport('triplets', echo=False)
+    progress = eval_fusion.ProgressBar(len(loaded), file=io.StringIO())
+    batches = list(
+        eval_fusion.same_size_batches(
+            iter(loaded), batch_size, batch_pixels, report, progress))
+    assert [len(names) for names, _ in batches] == sizes
+    assert [n for names, _ in batches for n in names
+            ] == [name for name, _, reason in loaded if reason is None]
+    assert report.as_dict()['failed'] == {'bad': 'unreadable'}
 
 
 def test_command_line(folders):

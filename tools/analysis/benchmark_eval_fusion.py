@@ -13,18 +13,20 @@ image made by the max rule on the grey levels (visible colour kept).
 
 * ours: ``tools/eval_fusion.py``'s ``main()`` on the three folders, called
   in this process (file listing and matching, PNG decoding, grey
-  conversion, all metrics, the JSON written), median of ``--runs`` calls
-  after one warm-up call; per image = that / number of images.
-  ``--cli`` also times the command line in a fresh process (interpreter
-  start and imports included), once.
-* reference: for the first ``--reference-images`` names, the same
-  decoding (``LoadMultiModalImages`` for the sources, OpenCV for the fused
-  image), MATLAB's ``rgb2gray`` in numpy and ``reference_numpy.all_metrics``
-  (``tests/test_evaluation/reference_numpy.py``), one image after another;
-  per image = median over those images.
+  conversion, all metrics, the JSON written) after one warm-up call; per
+  image = one call / number of images. ``--cli`` also times the command
+  line in a fresh process (interpreter start and imports included), once.
+* reference: one of the first ``--reference-images`` names (in turn), the
+  same decoding (``LoadMultiModalImages`` for the sources, OpenCV for the
+  fused image), MATLAB's ``rgb2gray`` in numpy and
+  ``reference_numpy.all_metrics``
+  (``tests/test_evaluation/reference_numpy.py``).
 
-Prints both per-image times, their ratio and the largest difference of the
-values on the reference images.
+The two are interleaved: each of ``--runs`` rounds times one call of ours,
+then one reference image, so a change of machine speed (other tenants of a
+shared host) hits both sides of a round alike. Prints the medians of both
+per-image times, the ratio of each round and their median, and the largest
+difference of the values on the reference images.
 """
 import argparse
 import json
@@ -64,7 +66,7 @@ def parse_args() -> argparse.Namespace:
         default=[640, 480],
         metavar=('W', 'H'),
         help='image size (default: 640 480, the samples\' own)')
-    parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--runs', type=int, default=5)
     parser.add_argument('--reference-images', type=int, default=2)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument(
@@ -130,12 +132,18 @@ def main() -> None:
         ] + (['--workers', str(args.workers)]
              if args.workers is not None else [])
         eval_fusion.main(argv)  # warm-up
-        times = []
-        for _ in range(args.runs):
+        times, ref_times, worst = [], [], 0.0
+        for run in range(args.runs):
             start = time.perf_counter()
             ours = eval_fusion.main(argv)
             times.append(time.perf_counter() - start)
-        ours_per_image = statistics.median(times) / len(names)
+            name = names[run % min(args.reference_images, len(names))]
+            start = time.perf_counter()
+            reference = reference_values(folder, name)
+            ref_times.append(time.perf_counter() - start)
+            mine = ours['per_image'][f'{name}.png']
+            worst = max(worst,
+                        max(abs(mine[k] - reference[k]) for k in reference))
         cli = None
         if args.cli:
             env = dict(
@@ -149,35 +157,33 @@ def main() -> None:
                            check=True,
                            stdout=subprocess.DEVNULL)
             cli = time.perf_counter() - start
-        ref_times, worst = [], 0.0
-        for name in names[:args.reference_images]:
-            start = time.perf_counter()
-            reference = reference_values(folder, name)
-            ref_times.append(time.perf_counter() - start)
-            mine = ours['per_image'][f'{name}.png']
-            worst = max(worst,
-                        max(abs(mine[k] - reference[k]) for k in reference))
-        ref_per_image = statistics.median(ref_times)
+    ours_per_image = statistics.median(times) / len(names)
+    ref_per_image = statistics.median(ref_times)
+    ratios = [ref / (t / len(names)) for t, ref in zip(times, ref_times)]
+    ratio = statistics.median(ratios)
     print(f'{len(names)} real triplets at {args.size[0]}x{args.size[1]} '
           f'(PNG), {args.threads} torch threads, {os.cpu_count()} CPUs')
     print(f'tools/eval_fusion.py main(), decoding included: '
           f'{ours_per_image * 1e3:.1f} ms per image (median of '
-          f'{args.runs} runs over {len(names)} images: '
+          f'{args.runs} calls over {len(names)} images: '
           f'{", ".join(f"{t:.2f}" for t in times)} s)')
     if cli is not None:
         print(f'  command line in a fresh process (start-up and imports '
               f'included): {cli:.2f} s for {len(names)} images')
     print(f'numpy/scipy reference, decoding included: '
           f'{ref_per_image * 1e3:.0f} ms per image (median of '
-          f'{len(ref_times)} images)')
-    print(f'ratio: {ref_per_image / ours_per_image:.1f}x; largest '
-          f'difference of the values: {worst:.2e}')
+          f'{len(ref_times)} images: '
+          f'{", ".join(f"{t:.2f}" for t in ref_times)} s)')
+    print(f'ratio: {ratio:.1f}x (median of the rounds: '
+          f'{", ".join(f"{r:.1f}" for r in ratios)}); largest difference '
+          f'of the values: {worst:.2e}')
     print(
         json.dumps(
             dict(
                 ours_s_per_image=ours_per_image,
                 reference_s_per_image=ref_per_image,
-                ratio=ref_per_image / ours_per_image,
+                ratio=ratio,
+                round_ratios=ratios,
                 cli_s=cli,
                 max_abs_diff=worst)))
 

@@ -112,7 +112,8 @@ def ssim_against_last(images: Tensor,
 
 
 def _masked_sum(values: Tensor, valid: Tensor) -> Tensor:
-    """Sum of ``values[..., P]`` over the positions where ``valid[P]``.
+    """Sum of ``values[..., P]`` over the positions where ``valid[P]``
+    (bool, or 0/1 in the dtype of ``values``).
 
     A matrix-vector product with the 0/1 mask: one pass, no temporary.
     """
@@ -140,6 +141,7 @@ def _vif_terms(var_ref: Tensor, var_dist: Tensor, cov: Tensor, valid: Tensor,
     # log10(1 + g^2 var_ref / (sv + noise_var)), log10(1 + var_ref / noise).
     num = gain.square_().mul_(var_ref).div_(residual).add_(1).log10_()
     den = var_ref.mul_(1 / noise_var).add_(1).log10_()
+    valid = valid.to(num.dtype)
     return _masked_sum(num, valid), _masked_sum(den, valid)
 
 
@@ -185,10 +187,11 @@ def qabf_against_last(grad_x: Tensor,
 
     Args:
         grad_x (Tensor): ``[B, K, H, W]`` integer-valued horizontal Sobel
-            responses (:func:`sobel_conv2_same` of integer images), any
-            dtype.
+            responses (:func:`sobel_conv2_same` of the images, which is
+            exact in float64 too). float64 inputs are overwritten (used
+            as scratch space); other dtypes are converted first.
         grad_y (Tensor): ``[B, K, H, W]`` integer-valued vertical Sobel
-            responses.
+            responses, the same way.
         exponent (float): ``L``, edge strength weights are ``g ** L``.
             Defaults to 1.0.
 
@@ -322,7 +325,6 @@ def qabf(fused: Tensor,
     """
     (fused, ir, vis), unbatched = check_grey_images(
         metric='Qabf', fused=fused, ir=ir, vis=vis)
-    grad_x, grad_y = sobel_conv2_same(
-        torch.stack([ir, vis, fused], 1).to(torch.int32))
+    grad_x, grad_y = sobel_conv2_same(_float_stack(ir, vis, fused))
     return metric_output(
         qabf_against_last(grad_x, grad_y, exponent), unbatched)
