@@ -22,15 +22,18 @@ with its reason and left out of the means; a summary follows the table and
 the exit status is 1 if anything failed. (The tool writes no per-image
 files, so there is nothing for a ``--skip-existing`` to skip.)
 
-Speed: ``--workers`` processes decode the next triplets while the metrics of
-the current ones are computed, and consecutive triplets of one size are
-evaluated together in batches of up to ``--batch-size`` triplets and
-``--batch-pixels`` pixels per image stack (the metric functions are
+Speed: with ``--device cuda``, ``--workers`` processes decode the next
+triplets while the metrics of the current ones are computed (on CPU the
+metrics already keep every core busy, so decoding in other processes
+gains nothing there and is off by default). Consecutive triplets of one
+size are evaluated together in batches of up to ``--batch-size`` triplets
+and ``--batch-pixels`` pixels per image stack (the metric functions are
 batched). Batching pays for small images, whose time goes to per-call
 overhead; from about 640x480 on, the float64 maps of one triplet already
 outgrow the CPU caches and a larger batch is slower, so such images go one
-at a time (see docs/benchmarks.md). Per-image values are the same either
-way.
+at a time (see docs/benchmarks.md). Freed float64 maps are reused within
+the run instead of being returned to the system after every triplet.
+Per-image values are the same either way.
 """
 import argparse
 import json
@@ -99,11 +102,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--workers',
         type=int,
-        default=min(2,
-                    os.cpu_count() or 1),
         help='processes decoding images ahead of the metrics; 0 decodes in '
-        'this process (default: min(2, CPUs))')
+        'this process (default: 0 with --device cpu, whose metrics keep '
+        'every core busy; min(2, CPUs) with --device cuda)')
     args = parser.parse_args(argv)
+    if args.workers is None:
+        on_gpu = args.device == 'cuda'
+        args.workers = min(2, os.cpu_count() or 1) if on_gpu else 0
     if args.batch_size < 1 or args.batch_pixels < 1 or args.workers < 0:
         parser.error('--batch-size and --batch-pixels must be >= 1 and '
                      '--workers >= 0')

@@ -104,7 +104,7 @@ def fusion_metrics(
     mse_value = mse_from_moments(products, num_pixels, 0, 1, 2)
     moments = moment_stack(stack)
     images = moments[:, :3]  # float64 copies of A, B and F
-    grad_x, grad_y = sobel_conv2_same(images)
+    grad_x, grad_y = sobel_conv2_same(stack.to(torch.int32))
 
     values = {
         'EN':

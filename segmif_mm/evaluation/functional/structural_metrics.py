@@ -187,11 +187,10 @@ def qabf_against_last(grad_x: Tensor,
 
     Args:
         grad_x (Tensor): ``[B, K, H, W]`` integer-valued horizontal Sobel
-            responses (:func:`sobel_conv2_same` of the images, which is
-            exact in float64 too). float64 inputs are overwritten (used
-            as scratch space); other dtypes are converted first.
+            responses (:func:`sobel_conv2_same` of integer images), any
+            dtype.
         grad_y (Tensor): ``[B, K, H, W]`` integer-valued vertical Sobel
-            responses, the same way.
+            responses.
         exponent (float): ``L``, edge strength weights are ``g ** L``.
             Defaults to 1.0.
 
@@ -325,6 +324,7 @@ def qabf(fused: Tensor,
     """
     (fused, ir, vis), unbatched = check_grey_images(
         metric='Qabf', fused=fused, ir=ir, vis=vis)
-    grad_x, grad_y = sobel_conv2_same(_float_stack(ir, vis, fused))
+    grad_x, grad_y = sobel_conv2_same(
+        torch.stack([ir, vis, fused], 1).to(torch.int32))
     return metric_output(
         qabf_against_last(grad_x, grad_y, exponent), unbatched)
