@@ -7,8 +7,8 @@ from torch import Tensor
 
 from .conversion import check_grey_images
 from .filtering import sobel_conv2_same
-from .information import (entropy_from_counts, grey_histogram, joint_histogram,
-                          mutual_information_from_histograms)
+from .information import (entropy_from_counts, joint_histogram,
+                          merge_top_levels, mutual_information_from_histograms)
 from .pixel_metrics import (average_gradient_float, correlation_from_moments,
                             image_moments, mse_from_moments, psnr_from_mse,
                             scd_from_moments, spatial_frequency_float)
@@ -94,16 +94,23 @@ def fusion_metrics(
     stack = torch.stack([ir, vis, fused], 1)
     num_pixels = fused.shape[-2] * fused.shape[-1]
 
-    counts = grey_histogram(stack)
+    # Exact joint histograms of (A, F) and (B, F); the grey histograms are
+    # their sums, the suite's joint histograms their merged top levels.
+    joints = [
+        joint_histogram(stack[:, source], fused, joint_quirk=False)
+        for source in (0, 1)
+    ]
+    counts = torch.stack(
+        [joints[0].sum(2), joints[1].sum(2), joints[0].sum(1)], 1)
     mi = sum(
         mutual_information_from_histograms(
             counts[:, source], counts[:, 2],
-            joint_histogram(stack[:, source], fused, mi_joint_quirk))
-        for source in (0, 1))
-    products, centred = image_moments(stack)
-    mse_value = mse_from_moments(products, num_pixels, 0, 1, 2)
+            merge_top_levels(joint) if mi_joint_quirk else joint)
+        for source, joint in enumerate(joints))
     moments = moment_stack(stack)
     images = moments[:, :3]  # float64 copies of A, B and F
+    products, centred = image_moments(images)
+    mse_value = mse_from_moments(products, num_pixels, 0, 1, 2)
     grad_x, grad_y = sobel_conv2_same(stack.to(torch.int32))
 
     values = {

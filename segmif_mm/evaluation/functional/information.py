@@ -59,6 +59,26 @@ def joint_histogram(x: Tensor, y: Tensor, joint_quirk: bool = True) -> Tensor:
     return counts.view(-1, _LEVELS, _LEVELS)
 
 
+def merge_top_levels(joint_counts: Tensor) -> Tensor:
+    """The MATLAB suite's joint histogram from the exact one.
+
+    :func:`joint_histogram` with ``joint_quirk``: grey levels 254 and 255
+    share one bin (254) along each axis.
+
+    Args:
+        joint_counts (Tensor): Exact counts ``[..., 256, 256]``.
+
+    Returns:
+        Tensor: New counts ``[..., 256, 256]``, 0 in row and column 255.
+    """
+    merged = joint_counts.clone()
+    for dim in (-2, -1):
+        merged.narrow(dim, _LEVELS - 2,
+                      1).add_(merged.narrow(dim, _LEVELS - 1, 1))
+        merged.narrow(dim, _LEVELS - 1, 1).zero_()
+    return merged
+
+
 def entropy_from_counts(counts: Tensor, dims: int = 1) -> Tensor:
     """Shannon entropy in bits of histograms.
 

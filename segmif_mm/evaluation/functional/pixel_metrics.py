@@ -22,7 +22,8 @@ def image_moments(images: Tensor) -> Tuple[Tensor, Tensor]:
     """Exact raw and centred second moments of uint8 images.
 
     Args:
-        images (Tensor): uint8 ``[B, K, H, W]``.
+        images (Tensor): uint8 ``[B, K, H, W]``, or their float64 copies
+            (which are not copied again).
 
     Returns:
         tuple[Tensor, Tensor]: int64 ``[B, K, K]`` sums of products

@@ -138,11 +138,13 @@ def _vif_terms(var_ref: Tensor, var_dist: Tensor, cov: Tensor, valid: Tensor,
     residual = torch.addcmul(var_dist, gain, cov, value=-1, out=cov)
     residual.clamp_(min=_VIF_EPS).add_(noise_var)
     gain.clamp_(min=0).masked_fill_(var_dist < _VIF_EPS, 0)
-    # log10(1 + g^2 var_ref / (sv + noise_var)), log10(1 + var_ref / noise).
-    num = gain.square_().mul_(var_ref).div_(residual).add_(1).log10_()
-    den = var_ref.mul_(1 / noise_var).add_(1).log10_()
+    # log10(1 + g^2 var_ref / (sv + noise_var)), log10(1 + var_ref / noise),
+    # as natural log1p summed first and divided by ln 10 once.
+    num = gain.square_().mul_(var_ref).div_(residual).log1p_()
+    den = var_ref.mul_(1 / noise_var).log1p_()
     valid = valid.to(num.dtype)
-    return _masked_sum(num, valid), _masked_sum(den, valid)
+    return (_masked_sum(num, valid) / math.log(10),
+            _masked_sum(den, valid) / math.log(10))
 
 
 def vif_against_last(images: Tensor,
@@ -215,12 +217,15 @@ def qabf_against_last(grad_x: Tensor,
     # Qg = Tg / (1 + exp(kg (G - Dg))), Qa = Ta / (1 + exp(ka (A - Da)))
     # with A = 1 - |aS - aF| / (pi / 2), i.e. ka (A - Da) =
     # -22 (0.2 - |aS - aF| * 2 / pi).
-    strength_term = relative.sub_(0.5).mul_(15).sigmoid_()
+    strength_term = relative.mul_(15).sub_(7.5).sigmoid_()
     angle_term = (angle[:, :-1] - angle[:, -1:]).abs_().mul_(
-        -2 / math.pi).add_(1 - 0.8).mul_(22).sigmoid_()
+        -44 / math.pi).add_(22 * 0.2).sigmoid_()
     weight = strength_s if exponent == 1 else strength_s**exponent
-    preserved = strength_term.mul_(angle_term).mul_(0.9994 * 0.9879)
-    return preserved.mul_(weight).sum((1, 2, 3)) / weight.sum((1, 2, 3))
+    preserved = strength_term.mul_(angle_term).flatten(1)
+    weight = weight.flatten(1)
+    # sum(Q w) / sum(w), the numerator as one dot product per image.
+    weighted = (preserved.unsqueeze(1) @ weight.unsqueeze(2)).view(-1)
+    return weighted * (0.9994 * 0.9879) / weight.sum(1)
 
 
 def _float_stack(*images: Tensor) -> Tensor:
