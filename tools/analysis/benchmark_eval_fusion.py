@@ -77,7 +77,10 @@ def parse_args() -> argparse.Namespace:
         '--cli',
         action='store_true',
         help='also time the command line in a fresh process')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if min(args.runs, args.reference_images) < 1:
+        parser.error('--runs and --reference-images must be >= 1')
+    return args
 
 
 def make_data(root: Path, size: List[int], out: Path) -> List[str]:

@@ -51,19 +51,17 @@ def joint_histogram(x: Tensor, y: Tensor, joint_quirk: bool = True) -> Tensor:
     Returns:
         Tensor: int64 counts ``[B, 256, 256]`` indexed ``[x, y]``.
     """
-    if joint_quirk:
-        x, y = x.clamp(max=_LEVELS - 2), y.clamp(max=_LEVELS - 2)
     index = x.flatten(1).to(torch.int32) * _LEVELS + y.flatten(1)
-    counts = torch.stack(
-        [_bincount(pairs, minlength=_LEVELS**2) for pairs in index])
-    return counts.view(-1, _LEVELS, _LEVELS)
+    counts = torch.stack([
+        _bincount(pairs, minlength=_LEVELS**2) for pairs in index
+    ]).view(-1, _LEVELS, _LEVELS)
+    return merge_top_levels(counts) if joint_quirk else counts
 
 
 def merge_top_levels(joint_counts: Tensor) -> Tensor:
-    """The MATLAB suite's joint histogram from the exact one.
-
-    :func:`joint_histogram` with ``joint_quirk``: grey levels 254 and 255
-    share one bin (254) along each axis.
+    """The MATLAB suite's joint histogram from the exact one: grey levels
+    254 and 255 share one bin (254) along each axis, as its saturating
+    uint8 indexing ``h(x + 1, y + 1)`` makes them.
 
     Args:
         joint_counts (Tensor): Exact counts ``[..., 256, 256]``.
