@@ -13,6 +13,7 @@ from torch import nn
 
 from mmseg.registry import MODELS
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.models.utils import check_fusion_function
 from segmif_mm.utils import to_uint8
 from .inference import drop_pretrained
 
@@ -131,9 +132,9 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
     config.model.train_cfg = None
     init_default_scope(config.get('default_scope', 'mmseg'))
     model = MODELS.build(config.model)
+    model.cfg = config
     if checkpoint is not None:
         load_fusion_weights(model, str(checkpoint), trust_checkpoint)
-    model.cfg = config
     return model.to(device).eval()
 
 
@@ -142,10 +143,19 @@ def load_fusion_weights(model: nn.Module,
                         trust_checkpoint: bool = False) -> None:
     """Load the fusion weights of a checkpoint into ``model`` (in place).
 
+    The checkpoint's recorded fusion function (``meta``, see
+    :func:`~segmif_mm.models.utils.check_fusion_function`) must be the one
+    of ``model.cfg``.
+
     Args:
-        model (nn.Module): A ``SegMiF``.
+        model (nn.Module): A ``SegMiF`` with its config as ``model.cfg``.
         checkpoint (str): See :func:`init_fusion_model`.
         trust_checkpoint (bool): See :func:`init_fusion_model`.
+
+    Raises:
+        ValueError: The checkpoint was trained with options that make the
+            same weights compute another fused image (named in the
+            message).
     """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
@@ -161,6 +171,7 @@ def load_fusion_weights(model: nn.Module,
                 'trust_checkpoint=True, or extract its fusion weights with '
                 'tools/model_converters/extract_fusion_weights.py.') from err
         state = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    check_fusion_function(state.get('meta') or {}, model.cfg.model, checkpoint)
     state = state.get('state_dict', state)
     missing = [k for k in fusion_state_keys(model) if k not in state]
     if missing:

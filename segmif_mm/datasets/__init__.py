@@ -8,13 +8,18 @@ from .msrs import MSRSDataset
 from .multimodal_dataset import MultiModalSegDataset
 from .pst900 import PST900Dataset
 from .segmif_demo import SegMiFDemoDataset
-from .transforms import (ConcatInfrared, LoadMultiModalAnnotations,
-                         LoadMultiModalImages, LoadMultiModalImagesFromNDArray)
+from .transforms import (ConcatInfrared, GenerateSaliencyMaps,
+                         LoadMultiModalAnnotations, LoadMultiModalImages,
+                         LoadMultiModalImagesFromNDArray, PackFusionSegInputs,
+                         RandomGrayscaleVisible, RandomInfraredContrast,
+                         RandomInfraredNoise, RandomVisibleExposure)
 
 __all__ = [
     'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
     'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
     'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
-    'LoadMultiModalImagesFromNDArray', 'DatasetCheck', 'DatasetCheckError',
-    'check_dataset', 'check_sample', 'leaf_datasets'
+    'LoadMultiModalImagesFromNDArray', 'GenerateSaliencyMaps',
+    'PackFusionSegInputs', 'RandomGrayscaleVisible', 'RandomVisibleExposure',
+    'RandomInfraredContrast', 'RandomInfraredNoise', 'DatasetCheck',
+    'DatasetCheckError', 'check_dataset', 'check_sample', 'leaf_datasets'
 ]

@@ -10,6 +10,7 @@ TRAIN_PIPELINE = [
     dict(type='LoadMultiModalImages'),
     dict(type='LoadMultiModalAnnotations'),
     dict(type='PhotoMetricDistortion'),
+    dict(type='GenerateSaliencyMaps'),
     dict(type='ConcatInfrared'),
     dict(
         type='RandomResize',
@@ -18,7 +19,7 @@ TRAIN_PIPELINE = [
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=(48, 48)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys=META_KEYS),
+    dict(type='PackFusionSegInputs', meta_keys=META_KEYS),
 ]
 
 

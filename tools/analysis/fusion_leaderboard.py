@@ -5,14 +5,16 @@
         --out-dir leaderboard/ [--metrics EN SD SF SCD] [--no-baselines]
 
 Every ``NAME=FUSED_DIR`` folder holds one fused image per pair, matched to
-the sources by file name without suffix (any image suffix). The pixel
-average and the pixel maximum of the grey sources are added as baselines
-(``average``, ``maximum``). All images are compared as 8-bit grey images
-with the conventions of the MATLAB suite of the fusion literature (see
+the sources by file name without suffix (any image suffix). Four plain
+baselines are added: each grey source alone (``infrared``, ``visible``),
+their pixel average and their pixel maximum (``average``, ``maximum``).
+All images are compared as 8-bit grey images with the conventions of the
+MATLAB suite of the fusion literature (see
 ``segmif_mm.evaluation.functional``). Writes ``leaderboard.txt`` (methods
 ordered by mean rank; per metric the mean and, in brackets, the rank),
 ``leaderboard.json`` (means, ranks and per-image values) and
-``leaderboard.png`` (a bar chart per metric with the spread over images).
+``leaderboard.png`` (a bar chart per metric with the spread over images,
+the best mean of each metric starred).
 """
 import argparse
 import json
@@ -27,20 +29,16 @@ from mmengine.utils import ProgressBar
 
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import fusion_metrics, rgb_to_gray
-from segmif_mm.evaluation.fusion_leaderboard import (DEFAULT_METRICS,
-                                                     baseline_fusions,
-                                                     leaderboard,
-                                                     leaderboard_table,
-                                                     plot_leaderboard)
+from segmif_mm.evaluation.fusion_leaderboard import (
+    BASELINES, DEFAULT_METRICS, baseline_fusions, leaderboard,
+    leaderboard_table, plot_leaderboard)
 from segmif_mm.utils import images_by_stem
-
-BASELINES = ('average', 'maximum')
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Rank fused-image folders (and the average/maximum '
-        'baselines) by the fusion-quality metrics')
+        description='Rank fused-image folders (and the infrared, visible, '
+        'average and maximum baselines) by the fusion-quality metrics')
     parser.add_argument('--ir', required=True, help='infrared image folder')
     parser.add_argument('--vis', required=True, help='visible image folder')
     parser.add_argument(
@@ -58,7 +56,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--no-baselines',
         action='store_true',
-        help='do not add the pixel average and maximum')
+        help='do not add the baselines (each source alone, the pixel '
+        'average and maximum)')
     args = parser.parse_args()
     methods: Dict[str, str] = {}
     for item in args.methods:
@@ -66,8 +65,8 @@ def parse_args() -> argparse.Namespace:
         if not sep or not name or not folder:
             parser.error(f'methods are given as NAME=FUSED_DIR, got {item!r}')
         if name in methods or (name in BASELINES and not args.no_baselines):
-            parser.error(f'method name {name!r} is used twice (average and '
-                         'maximum are the baselines)')
+            parser.error(f'method name {name!r} is used twice ('
+                         f'{", ".join(BASELINES)} are the baselines)')
         methods[name] = folder
     if not methods and args.no_baselines:
         parser.error('nothing to rank: give NAME=FUSED_DIR folders')
