@@ -11,6 +11,7 @@ import torch
 from prettytable import PrettyTable
 from torch import Tensor
 
+from segmif_mm.utils import write_atomically
 from .functional import FUSION_METRICS
 
 #: Metrics for which a lower value is better; higher is better for the rest.
@@ -153,7 +154,7 @@ def plot_leaderboard(rows: Sequence[dict],
         ax.axis('off')
     fig.suptitle('Fusion quality (mean ± std over images)', fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120))
     plt.close(fig)
 
 
