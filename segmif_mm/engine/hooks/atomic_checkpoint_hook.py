@@ -77,8 +77,7 @@ class AtomicCheckpointHook(CheckpointHook):
             named = f.read().strip()
         if named and osp.isfile(named):
             return
-        newest = self._newest_checkpoint(
-            osp.dirname(named) if named else self._checkpoint_folder(runner))
+        newest = self._newest_checkpoint(self._checkpoint_folder(runner))
         if newest is None:
             return
         write_atomically(pointer, lambda tmp: Path(tmp).write_text(newest))
