@@ -224,7 +224,8 @@ def main() -> None:
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')
-    sys.exit(report.exit_code)
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':

@@ -142,7 +142,8 @@ def main() -> None:
     print(f'\n{report.summary()}\nOutputs in '
           f'{osp.join(args.out_dir, "fused")} and '
           f'{osp.join(args.out_dir, "seg")}')
-    sys.exit(report.exit_code)
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':
