@@ -49,10 +49,11 @@ def ssim_from_statistics(mu_x: Tensor,
     """
     c1 = (k1 * data_range)**2
     c2 = (k2 * data_range)**2
-    # Fresh temporaries are updated in place (none of them is saved for
-    # the backward pass), which keeps the float64 metric maps few.
+    # Fresh temporaries are updated in place (autograd keeps what their
+    # backward needs), which keeps the image-sized float64 maps of the
+    # metric few.
     luminance = (mu_x * mu_y).mul_(2).add_(c1)
     contrast = (cov * 2).add_(c2)
     luminance_norm = (mu_x * mu_x).add_(mu_y * mu_y).add_(c1)
     contrast_norm = (var_x + var_y).add_(c2)
-    return (luminance * contrast) / (luminance_norm * contrast_norm)
+    return luminance.mul_(contrast).div_(luminance_norm.mul_(contrast_norm))
