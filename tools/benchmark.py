@@ -37,22 +37,20 @@ large CPU buffers are reused instead of being mapped and faulted in on every
 pass, so latency drops and the resident size stays at its peak.
 """
 import argparse
-import json
-import os
-import os.path as osp
 import resource
 import sys
 import time
 from statistics import median
 from typing import Callable, Dict, List
 
+import mmengine
 import torch
 from mmengine.config import DictAction
 from prettytable import PrettyTable
 
-from segmif_mm.apis import (add_precision_argument, init_model,
-                            precision_context, select_precision)
-from segmif_mm.utils import add_shape_argument, tune_malloc_for_inference
+from segmif_mm.apis import (add_precision_argument, add_shape_argument,
+                            init_model, precision_context, select_precision)
+from segmif_mm.utils import atomic_backend_args, tune_malloc_for_inference
 
 PARTS = ('fusion', 'segmentation', 'full')
 
@@ -251,9 +249,11 @@ def main() -> None:
           f'{torch.__version__}')
     print(table)
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(dict(settings=settings, results=results), f, indent=2)
+        mmengine.dump(
+            dict(settings=settings, results=results),
+            args.json,
+            backend_args=atomic_backend_args(args.json),
+            indent=2)
         print(f'Results written to {args.json}')
 
 

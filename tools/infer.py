@@ -5,7 +5,9 @@
         [--malloc-tuning] [--precision auto|fp32|bf16] [--cfg-options ...]
 
 ``--ir``/``--vis`` are either two files (one pair) or two folders whose
-images are matched by file name without extension. Writes
+images are paired by name as the datasets pair them
+(:mod:`segmif_mm.datasets.file_pairing`: relative path without suffix,
+sub-folders included). Writes
 ``DIR/fused/<name>.png`` (8-bit RGB fused image) and ``DIR/seg/<name>.png``
 (segmentation coloured with the dataset palette), both at the input size.
 
@@ -23,6 +25,7 @@ faster on big images, at the price of a resident size that stays at its peak
 """
 import argparse
 import os.path as osp
+import sys
 from typing import Dict, List, Tuple
 
 import mmcv
@@ -31,10 +34,9 @@ from mmengine.structures import BaseDataElement
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from segmif_mm.apis import (add_precision_argument, inference_model,
-                            init_model, precision_context)
-from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
-                             tune_malloc_for_inference)
+from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
+                            inference_model, init_model, precision_context)
+from segmif_mm.utils import atomic_backend_args, tune_malloc_for_inference
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -87,7 +89,8 @@ def write_outputs(result: BaseDataElement, paths: List[str],
     seg = FusionSegLocalVisualizer.colorize_sem_seg(result.pred_sem_seg,
                                                     palette)
     for path, image in zip(paths, (fused, seg)):
-        imwrite_atomically(path, mmcv.rgb2bgr(image))
+        mmcv.imwrite(
+            mmcv.rgb2bgr(image), path, backend_args=atomic_backend_args(path))
 
 
 def infer_batch(model: nn.Module, batch: List[Tuple[str, Dict[str, str]]],
@@ -124,7 +127,7 @@ def main() -> None:
         args.cfg_options,
         trust_checkpoint=True)
 
-    report = BatchReport('pairs')
+    report = BatchReport('pairs', echo=True)
     report.add_problems(matching.problems)
     todo = [(name, paths) for name, paths in matching.matched
             if not (args.skip_existing and report.skip_existing(
@@ -139,7 +142,8 @@ def main() -> None:
     print(f'\n{report.summary()}\nOutputs in '
           f'{osp.join(args.out_dir, "fused")} and '
           f'{osp.join(args.out_dir, "seg")}')
-    report.exit()
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':

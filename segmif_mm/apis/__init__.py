@@ -1,3 +1,5 @@
+from .batch import BatchReport, collect_pairs, load_keep_going
+from .cli import add_shape_argument
 from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                      extract_fusion_weights, fuse_pair, fusion_state_keys,
                      init_fusion_model, load_fusion_weights)
@@ -8,6 +10,7 @@ from .precision import (BF16_MAX_P999_GREY, BF16_MEASUREMENT, PRECISIONS,
                         precision_context, select_precision)
 
 __all__ = [
+    'BatchReport', 'collect_pairs', 'load_keep_going', 'add_shape_argument',
     'DEFAULT_FUSION_CHECKPOINT', 'DEFAULT_FUSION_CONFIG',
     'extract_fusion_weights', 'fuse_pair', 'fusion_state_keys',
     'init_fusion_model', 'load_fusion_weights', 'init_model',

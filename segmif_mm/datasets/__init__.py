@@ -1,5 +1,6 @@
 from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
                             check_sample, leaf_datasets)
+from .file_pairing import IMAGE_SUFFIXES, Matching, list_images, match_by_name
 from .fmb import FMBDataset
 from .fusion_pair_dataset import FusionPairDataset
 from .mfnet import MFNetDataset
@@ -8,6 +9,7 @@ from .msrs import MSRSDataset
 from .multimodal_dataset import MultiModalSegDataset
 from .pst900 import PST900Dataset
 from .segmif_demo import SegMiFDemoDataset
+from .split_file import read_split_file
 from .transforms import (ConcatInfrared, GenerateSaliencyMaps,
                          LoadMultiModalAnnotations, LoadMultiModalImages,
                          LoadMultiModalImagesFromNDArray, PackFusionSegInputs,
@@ -21,5 +23,7 @@ __all__ = [
     'LoadMultiModalImagesFromNDArray', 'GenerateSaliencyMaps',
     'PackFusionSegInputs', 'RandomGrayscaleVisible', 'RandomVisibleExposure',
     'RandomInfraredContrast', 'RandomInfraredNoise', 'DatasetCheck',
-    'DatasetCheckError', 'check_dataset', 'check_sample', 'leaf_datasets'
+    'DatasetCheckError', 'check_dataset', 'check_sample', 'leaf_datasets',
+    'IMAGE_SUFFIXES', 'Matching', 'list_images', 'match_by_name',
+    'read_split_file'
 ]

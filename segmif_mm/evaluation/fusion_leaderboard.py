@@ -11,6 +11,7 @@ import torch
 from prettytable import PrettyTable
 from torch import Tensor
 
+from segmif_mm.utils import write_atomically
 from .functional import FUSION_METRICS
 
 #: Metrics for which a lower value is better; higher is better for the rest.
@@ -214,7 +215,7 @@ def plot_leaderboard(rows: Sequence[dict],
         'bars numbered by mean rank',
         fontsize=10)
     fig.tight_layout(rect=(0, 0.08 + 0.02 * (len(methods) // 4), 1, 1))
-    fig.savefig(path, dpi=120)
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120))
     plt.close(fig)
 
 

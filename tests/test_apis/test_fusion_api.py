@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
 from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                             extract_fusion_weights, fuse_pair,
@@ -77,7 +78,14 @@ def test_extracted_weights_reproduce_the_fusion(tmp_path):
     assert np.abs(fused.astype(int) - expected).max() <= 1
 
 
-def test_checkpoint_checks(tmp_path):
+@pytest.fixture
+def untrusted_checkpoints(monkeypatch):
+    """mmengine's own loader for local files (torch's ``weights_only``), as
+    in a process that has not opted in (this suite has, see conftest)."""
+    monkeypatch.setitem(CheckpointLoader._schemes, '', load_from_local)
+
+
+def test_checkpoint_checks(tmp_path, untrusted_checkpoints):
     model = init_fusion_model(str(TINY))
     weights = extract_fusion_weights(model)
     weights.pop(next(k for k in weights if k.startswith('fusion_head.')))
@@ -91,6 +99,28 @@ def test_checkpoint_checks(tmp_path):
         init_fusion_model(str(TINY), str(tmp_path / 'full.pth'))
     init_fusion_model(
         str(TINY), str(tmp_path / 'full.pth'), trust_checkpoint=True)
+
+
+def test_mmengine_loading_equals_the_former_manual_filtering(tmp_path):
+    """load_fusion_weights (mmengine's load_checkpoint) gives the state the
+    hand-written key filtering and dtype casts gave."""
+    torch.manual_seed(0)
+    weights = extract_fusion_weights(init_fusion_model(str(TINY)))
+    torch.save(dict(state_dict=weights), tmp_path / 'fusion.pth')
+    torch.manual_seed(1)
+    loaded = init_fusion_model(str(TINY), str(tmp_path / 'fusion.pth'))
+    torch.manual_seed(1)
+    manual = init_fusion_model(str(TINY))
+    own = manual.state_dict()
+    manual.load_state_dict(
+        {
+            k: v.to(own[k].dtype)
+            for k, v in weights.items() if k in own
+        },
+        strict=False)
+    expected = manual.state_dict()
+    for key, value in loaded.state_dict().items():
+        assert torch.equal(value, expected[key]), key
 
 
 @pytest.mark.skipif(

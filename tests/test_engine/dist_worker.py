@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from conftest import TINY_SEGMIF  # noqa: E402
 from training_helpers import alternating_train_config  # noqa: E402
 
-from segmif_mm.utils import init_cpu_distributed  # noqa: E402
+from segmif_mm.engine import init_cpu_distributed  # noqa: E402
 
 
 def main() -> None:

@@ -139,4 +139,4 @@ def test_tool_rejects_missing_fused_image(tmp_path):
                             capture_output=True,
                             text=True)
     assert result.returncode != 0
-    assert "e.g. ['b']" in result.stderr
+    assert f"no m image named b in {tmp_path / 'm'}" in result.stderr

@@ -30,20 +30,19 @@ The summary's worst-set 8-bit p99.9 is what
 ``--precision auto``.
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import mmengine
 import numpy as np
 import torch
 from mmengine.config import Config
 
 from segmif_mm.apis import init_fusion_model, init_model
 from segmif_mm.apis.precision import cpu_bf16_support
+from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.utils import match_by_stem
-from segmif_mm.utils.quantization import to_uint8
+from segmif_mm.utils import atomic_backend_args, to_uint8
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -154,7 +153,7 @@ def evenly_spaced(items: list, limit: int) -> list:
 def evaluate_set(folder: str, limit: int, fusion_model: torch.nn.Module,
                  seg_model: torch.nn.Module) -> dict:
     """bf16 against fp32 on one image set (``folder/ir``, ``folder/vi``)."""
-    matching = match_by_stem(
+    matching = match_by_name(
         dict(ir=osp.join(folder, 'ir'), vis=osp.join(folder, 'vi')))
     pairs = evenly_spaced(matching.matched, limit)
     if not pairs:
@@ -216,9 +215,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         cpu_bf16_support=cpu_bf16_support(),
         torch=torch.__version__)
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(
+            report,
+            args.json,
+            backend_args=atomic_backend_args(args.json),
+            indent=2)
         print(f'Results written to {args.json}')
     return report
 

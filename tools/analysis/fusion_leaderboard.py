@@ -5,11 +5,13 @@
         --out-dir leaderboard/ [--metrics EN SD SF SCD] [--no-baselines]
 
 Every ``NAME=FUSED_DIR`` folder holds one fused image per pair, matched to
-the sources by file name without suffix (any image suffix). Four plain
-baselines are added: each grey source alone (``infrared``, ``visible``),
-their pixel average and their pixel maximum (``average``, ``maximum``).
-All images are compared as 8-bit grey images with the conventions of the
-MATLAB suite of the fusion literature (see
+the sources by name as the datasets pair images
+(:mod:`segmif_mm.datasets.file_pairing`: relative path without suffix);
+every name must be in every folder. Four plain baselines are added: each
+grey source alone (``infrared``, ``visible``), their pixel average and
+their pixel maximum (``average``, ``maximum``). All images are compared as
+8-bit grey images with the conventions of the MATLAB suite of the fusion
+literature (see
 ``segmif_mm.evaluation.functional``). Writes ``leaderboard.txt`` (methods
 ordered by mean rank; per metric the mean and, in brackets, the rank),
 ``leaderboard.json`` (means, ranks and per-image values) and
@@ -17,22 +19,22 @@ ordered by mean rank; per metric the mean and, in brackets, the rank),
 the best mean of each metric starred).
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Dict, List
 
 import cv2
+import mmengine
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
+from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import fusion_metrics, rgb_to_gray
 from segmif_mm.evaluation.fusion_leaderboard import (
     BASELINES, DEFAULT_METRICS, baseline_fusions, leaderboard,
     leaderboard_table, plot_leaderboard)
-from segmif_mm.utils import images_by_stem
+from segmif_mm.utils import atomic_backend_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -95,27 +97,30 @@ def read_grey(path: str) -> torch.Tensor:
 
 def main() -> None:
     args = parse_args()
-    irs, viss = images_by_stem(args.ir)[0], images_by_stem(args.vis)[0]
-    folders = {name: images_by_stem(d)[0] for name, d in args.methods.items()}
-    names = sorted(viss)
-    for option, images in [('--ir', irs)] + list(folders.items()):
-        missing = sorted(set(names) - set(images))
-        if missing:
-            raise ValueError(
-                f'{option} has no image for {len(missing)} of the '
-                f'{len(names)} visible images, e.g. {missing[:5]}; fused '
-                'images are matched to the sources by name without suffix.')
-    methods: List[str] = list(folders) + \
+    matching = match_by_name({
+        '--ir': args.ir,
+        '--vis': args.vis,
+        **args.methods
+    })
+    if matching.problems:
+        raise ValueError(
+            f'{len(matching.problems)} names are not in every folder, e.g. '
+            f'{matching.problems[:3]}; fused images are matched to the '
+            'sources by name.')
+    names = [name for name, _ in matching.matched]
+    paths = dict(matching.matched)
+    methods: List[str] = list(args.methods) + \
         ([] if args.no_baselines else list(BASELINES))
     per_image = {m: {k: [] for k in args.metrics} for m in methods}
     loader = LoadMultiModalImages()
     progress = ProgressBar(len(names))
     for name in names:
-        sources = loader(dict(img_path=viss[name], ir_path=irs[name]))
+        sources = loader(
+            dict(img_path=paths[name]['--vis'], ir_path=paths[name]['--ir']))
         ir = torch.from_numpy(sources['ir'])
         vis = rgb_to_gray(
             torch.from_numpy(sources['img']).permute(2, 0, 1).contiguous())
-        fused = {m: read_grey(folders[m][name]) for m in folders}
+        fused = {m: read_grey(paths[name][m]) for m in args.methods}
         if not args.no_baselines:
             fused.update(baseline_fusions(ir, vis))
         for method, image in fused.items():
@@ -138,18 +143,19 @@ def main() -> None:
     rows = leaderboard(means, args.metrics)
     table = leaderboard_table(rows, len(names)).get_string()
     print('\n' + table)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'leaderboard.txt'), 'w') as f:
-        f.write(table + '\n')
-    with open(osp.join(args.out_dir, 'leaderboard.json'), 'w') as f:
-        json.dump(
-            dict(
-                num_images=len(names),
-                images=names,
-                leaderboard=rows,
-                per_image=per_image),
-            f,
-            indent=1)
+    text_file = osp.join(args.out_dir, 'leaderboard.txt')
+    mmengine.put_text(
+        table + '\n', text_file, backend_args=atomic_backend_args(text_file))
+    json_file = osp.join(args.out_dir, 'leaderboard.json')
+    mmengine.dump(
+        dict(
+            num_images=len(names),
+            images=names,
+            leaderboard=rows,
+            per_image=per_image),
+        json_file,
+        backend_args=atomic_backend_args(json_file),
+        indent=1)
     plot_leaderboard(rows, per_image, osp.join(args.out_dir,
                                                'leaderboard.png'))
     print(f'leaderboard.txt, leaderboard.json and leaderboard.png written to '

@@ -17,17 +17,19 @@ chroma, as the model writes its fused images. Score the folders with
 """
 import argparse
 import os.path as osp
+import sys
 
+import mmcv
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import MODELS
+from segmif_mm.apis import BatchReport, collect_pairs
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.models.utils import rgb_to_ycbcr, ycbcr_to_rgb
-from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
-                             to_uint8)
+from segmif_mm.utils import atomic_backend_args, to_uint8
 
 
 def parse_args() -> argparse.Namespace:
@@ -103,13 +105,15 @@ def main() -> None:
             vis_y, vis_cb, vis_cr = rgb_to_ycbcr(rgb)
             fused_y = loss_optimum(fusion_loss, vis_y, ir, args.steps, args.lr)
             fused = to_uint8(ycbcr_to_rgb(fused_y, vis_cb, vis_cr)[0])
-            imwrite_atomically(
-                osp.join(args.out_dir, f'{name}.png'),
-                fused.permute(1, 2, 0).flip(-1).contiguous().numpy())
+            out_path = osp.join(args.out_dir, f'{name}.png')
+            mmcv.imwrite(
+                fused.permute(1, 2, 0).flip(-1).contiguous().numpy(),
+                out_path,
+                backend_args=atomic_backend_args(out_path))
         progress.update()
     print('\n' + report.summary())
     if report.exit_code:
-        raise SystemExit(report.exit_code)
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':

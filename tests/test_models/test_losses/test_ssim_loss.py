@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from mmseg.registry import MODELS
-from segmif_mm.models.losses import SSIMLoss, ssim_map
+from segmif_mm.evaluation.functional import ssim_index
+from segmif_mm.models.losses import SSIMLoss, gaussian_filter, ssim_map
 
 
 def fspecial_gaussian(size: int, sigma: float) -> np.ndarray:
@@ -44,6 +45,54 @@ def test_ssim_map_matches_definition(data_range):
         assert out[0, 0, row, col].item() == pytest.approx(expected, abs=1e-12)
     assert torch.allclose(
         ssim_map(a, a, data_range=data_range), torch.ones_like(out))
+
+
+def ssim_map_before_sharing(img1, img2, data_range=1.0):
+    """The loss's SSIM map as it was computed before the formula moved to
+    ``segmif_mm.utils.ssim_from_statistics`` (a training run uses it)."""
+    c1 = (0.01 * data_range)**2
+    c2 = (0.03 * data_range)**2
+    channels = img1.shape[1]
+    stats = gaussian_filter(
+        torch.cat([img1, img2, img1 * img1, img2 * img2, img1 * img2], dim=1),
+        11, 1.5)
+    mu1, mu2, e11, e22, e12 = stats.split(channels, dim=1)
+    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
+    sigma1_sq = e11 - mu1_sq
+    sigma2_sq = e22 - mu2_sq
+    sigma12 = e12 - mu12
+    return ((2 * mu12 + c1) *
+            (2 * sigma12 + c2)) / ((mu1_sq + mu2_sq + c1) *
+                                   (sigma1_sq + sigma2_sq + c2))
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_ssim_map_unchanged_by_the_shared_formula(dtype):
+    gen = torch.Generator().manual_seed(2)
+    a = torch.rand(2, 1, 40, 36, generator=gen, dtype=dtype)
+    b = torch.rand(2, 1, 40, 36, generator=gen, dtype=dtype)
+    new_a = a.clone().requires_grad_()
+    old_a = a.clone().requires_grad_()
+    new = ssim_map(new_a, b)
+    old = ssim_map_before_sharing(old_a, b)
+    assert torch.equal(new, old)  # the same value, bit for bit
+    new.mean().backward()
+    old.mean().backward()
+    # gradients: equal up to the rounding of their accumulation order
+    scale = old_a.grad.abs().max().item()
+    torch.testing.assert_close(
+        new_a.grad, old_a.grad, rtol=1e-5, atol=1e-5 * scale)
+
+
+def test_loss_and_metric_compute_one_ssim():
+    """The fusion metric's SSIM (MATLAB's ssim_index, uint8 in 0-255) and
+    the loss's SSIM map on the same images."""
+    gen = torch.Generator().manual_seed(3)
+    a = torch.randint(0, 256, (30, 34), generator=gen, dtype=torch.uint8)
+    b = (a.double() * 0.7 + 40).round().to(torch.uint8)
+    loss_ssim = ssim_map(
+        a.double()[None, None], b.double()[None, None], data_range=255).mean()
+    assert ssim_index(a, b) == pytest.approx(loss_ssim.item(), abs=1e-12)
 
 
 def test_ssim_loss_zero_for_identical_images():
