@@ -51,6 +51,11 @@ def write_atomically(path: str,
     fd, tmp = tempfile.mkstemp(
         prefix=f'.{stem}.', suffix=f'.tmp{suffix}', dir=folder)
     os.close(fd)
+    # mkstemp creates the file readable by its owner only; give it the
+    # permissions any other new file gets (0o666 minus the umask)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         write(tmp)
         if fsync:

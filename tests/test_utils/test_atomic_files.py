@@ -1,5 +1,6 @@
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,13 @@ def test_mmcv_and_mmengine_writers_go_through_it(tmp_path, monkeypatch):
         mmcv.imwrite(image[::-1], png, backend_args=atomic_backend_args(png))
     np.testing.assert_array_equal(cv2.imread(png), image)
     assert sorted(os.listdir(tmp_path / 'fused')) == ['a.png']
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        write_atomically(str(tmp_path / 'a.txt'),
+                         lambda tmp: Path(tmp).write_text('a'))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / 'a.txt').stat().st_mode) == 0o640
