@@ -140,7 +140,8 @@ def features(size, seed):
 
 @pytest.mark.parametrize('scale,axis', FORMS)
 @pytest.mark.parametrize('size', SIZES)
-def test_forward_matches_docstring_transcription(scale, axis, size):
+@pytest.mark.parametrize('grad', [False, True])
+def test_forward_matches_docstring_transcription(scale, axis, size, grad):
     num_heads = 4
     hia = build_hia(scale, axis, num_heads, seed=len(size) + size[1])
     with torch.no_grad():
@@ -150,11 +151,15 @@ def test_forward_matches_docstring_transcription(scale, axis, size):
             getattr(hia, name).uniform_(2.0, 8.0)
     feats = features(size, seed=size[0])
     expected = reference_hia(hia, *feats, docstring_attention(scale, axis))
-    with torch.no_grad():
+    with torch.set_grad_enabled(grad):  # inference and training passes
         outs = hia(feats)
     for x, out, ref in zip(MODALITIES, outs, expected):
         torch.testing.assert_close(
-            out.double(), ref, rtol=1e-5, atol=1e-5, msg=f'{scale}/{axis} {x}')
+            out.detach().double(),
+            ref,
+            rtol=1e-5,
+            atol=1e-5,
+            msg=lambda m: f'{scale}/{axis} {x}: {m}')
 
 
 @pytest.mark.parametrize('size', SIZES)
@@ -165,11 +170,11 @@ def test_sum_key_form_is_cmx_cross_attention(size, num_heads):
     assert torch.all(hia.moam_temperature == 1)
     feats = features(size, seed=size[1])
     expected = reference_hia(hia, *feats, cmx_attention)
-    with torch.no_grad():
+    with torch.no_grad():  # the inference pass
         outs = hia(feats)
     for x, out, ref in zip(MODALITIES, outs, expected):
         torch.testing.assert_close(
-            out.double(), ref, rtol=1e-5, atol=1e-5, msg=x)
+            out.double(), ref, rtol=1e-5, atol=1e-5, msg=lambda m: f'{x}: {m}')
 
 
 def test_forms_differ():

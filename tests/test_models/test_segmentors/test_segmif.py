@@ -155,7 +155,11 @@ def test_fusion_phase_routes_weighted_seg_loss_to_fusion_head_only():
     assert any(g.abs().sum() > 0 for g in expected.values())
     for name, param in fusion_params(model):
         torch.testing.assert_close(
-            param.grad, 3.0 * expected[name], rtol=1e-4, atol=1e-5, msg=name)
+            param.grad,
+            3.0 * expected[name],
+            rtol=1e-4,
+            atol=1e-5,
+            msg=lambda m: f'{name}: {m}')
 
 
 def test_seg_phase_fuses_under_no_grad():
@@ -206,7 +210,7 @@ def test_joint_task_weights_scale_exactly_their_task():
             2.0 * grad_f[name] + 3.0 * grad_s[name],
             rtol=1e-4,
             atol=1e-5,
-            msg=name)
+            msg=lambda m: f'{name}: {m}')
 
 
 def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(monkeypatch):
