@@ -100,8 +100,8 @@ def test_mmcv_and_mmengine_writers_go_through_it(tmp_path, monkeypatch):
 def test_written_files_get_the_usual_permissions(tmp_path):
     previous = os.umask(0o027)
     try:
-        write_atomically(str(tmp_path / 'a.txt'),
-                         lambda tmp: Path(tmp).write_text('a'))
+        write_atomically(
+            str(tmp_path / 'a.txt'), lambda tmp: Path(tmp).write_text('a'))
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / 'a.txt').stat().st_mode) == 0o640

@@ -40,8 +40,9 @@ class FusionLoss(nn.Module):
     Args:
         ssim_cfg (dict): Config of the structure loss (``L_SSIM``).
             Defaults to ``dict(type='SSIMLoss')``.
-        pixel_cfg (dict): Config of the saliency pixel loss (``L_MSE``).
-            Defaults to ``dict(type='SaliencyPixelLoss')``.
+        pixel_cfg (dict): Config of the saliency pixel loss (``L_MSE``),
+            called as ``loss(u, x, y, saliency)``. Defaults to
+            ``dict(type='SaliencyPixelLoss')``.
         grad_cfg (dict): Config of the detail loss (``L_grad``).
             Defaults to ``dict(type='GradientDetailLoss')``.
         eta (float): Weight of the gradient loss, non-negative.

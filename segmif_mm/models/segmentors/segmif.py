@@ -94,8 +94,10 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
             stages: filled in when the config leaves them out, checked when
             it gives them.
         fusion_loss (ConfigType): Config of the fusion loss, called as
-            ``fusion_loss(fused_y, vis_y, ir)`` and returning a dict of
-            losses whose keys start with ``loss_``.
+            ``fusion_loss(fused_y, vis_y, ir, saliency)`` (``saliency``:
+            the whole-image VSM maps of the sources, or None; see
+            :meth:`source_saliency`) and returning a dict of losses whose
+            keys start with ``loss_``.
         guidance_source (str): Image the backbone sees to produce the
             fusion head's guidance: ``'visible'`` (visible RGB),
             ``'mean'`` (pixel mean of visible RGB and infrared) or

@@ -101,21 +101,68 @@ def test_ssim_loss_zero_for_identical_images():
     assert loss.abs().item() < 1e-6
 
 
-def test_ssim_loss_formula_positive_and_differentiable():
+def wang_ssim_index(a: np.ndarray,
+                    b: np.ndarray,
+                    data_range: float = 1.0) -> float:
+    """Mean SSIM of Wang et al. (IEEE TIP 2004, ``ssim_index.m``): the
+    index of every 11x11 Gaussian window (sigma 1.5) inside the image, in
+    float64, averaged."""
+    rows, cols = a.shape[0] - 10, a.shape[1] - 10
+    return float(
+        np.mean([
+            naive_ssim_at(a, b, row, col, data_range) for row in range(rows)
+            for col in range(cols)
+        ]))
+
+
+def asymmetric_triplet(data_range: float = 1.0):
+    """A fused image close to the visible one and unlike the infrared one
+    (its negative with an offset), two samples of different content."""
     gen = torch.Generator().manual_seed(1)
-    x = torch.rand(2, 1, 24, 24, generator=gen)
-    y = torch.rand(2, 1, 24, 24, generator=gen)
-    u = ((x + y) / 2).requires_grad_()
-    loss_module = MODELS.build(dict(type='SSIMLoss', loss_weight=2.0))
+    x = torch.rand(2, 1, 14, 17, generator=gen, dtype=torch.float64)
+    y = (1.2 - x).clamp(0, 1) * torch.linspace(
+        0.3, 1.0, 17, dtype=torch.float64)
+    u = (x + 0.1 *
+         torch.rand(2, 1, 14, 17, generator=gen, dtype=torch.float64)).clamp(
+             0, 1)
+    u[1] = 0.5 * u[1] + 0.25  # lower contrast in the second sample
+    return u * data_range, x * data_range, y * data_range
+
+
+@pytest.mark.parametrize('data_range,loss_weight', [(1.0, 1.0), (255.0, 2.0)])
+def test_ssim_loss_matches_wang_transcription(data_range, loss_weight):
+    u, x, y = asymmetric_triplet(data_range)
+    loss_module = MODELS.build(
+        dict(type='SSIMLoss', data_range=data_range, loss_weight=loss_weight))
     assert loss_module.loss_name == 'loss_ssim'
     loss = loss_module(u, x, y)
-    ssim_ux = ssim_map(u, x).mean(dim=(1, 2, 3))
-    ssim_uy = ssim_map(u, y).mean(dim=(1, 2, 3))
-    expected = 2.0 * ((1 - ssim_ux) / 2 + (1 - ssim_uy) / 2).mean()
-    assert torch.allclose(loss, expected)
-    assert 0 < loss.item() < 4
-    loss.backward()
-    assert u.grad is not None and u.grad.abs().sum() > 0
+    per_sample = []
+    for i in range(2):
+        ux = wang_ssim_index(u[i, 0].numpy(), x[i, 0].numpy(), data_range)
+        uy = wang_ssim_index(u[i, 0].numpy(), y[i, 0].numpy(), data_range)
+        per_sample.append((1 - ux) / 2 + (1 - uy) / 2)
+        # The pair is asymmetric: u is like x and unlike y.
+        assert ux > 0.5 and uy < 0
+    assert loss.item() == pytest.approx(
+        loss_weight * np.mean(per_sample), rel=1e-10)
+
+
+def test_ssim_loss_of_constant_images_by_hand():
+    """Flat images: no variance, so SSIM is the luminance term
+    ``(2ab + C1) / (a^2 + b^2 + C1)`` with C1 = 1e-4."""
+    u, x, y = (
+        torch.full((1, 1, 12, 13), v, dtype=torch.float64)
+        for v in (0.3, 0.8, 0.1))
+    ssim_ux = (2 * 0.3 * 0.8 + 1e-4) / (0.3**2 + 0.8**2 + 1e-4)
+    ssim_uy = (2 * 0.3 * 0.1 + 1e-4) / (0.3**2 + 0.1**2 + 1e-4)
+    expected = (1 - ssim_ux) / 2 + (1 - ssim_uy) / 2
+    assert SSIMLoss()(u, x, y).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_ssim_loss_gradient_matches_finite_differences():
+    u, x, y = (t[:1, :, :12, :12].clone() for t in asymmetric_triplet())
+    u.requires_grad_()
+    assert torch.autograd.gradcheck(lambda u: SSIMLoss()(u, x, y), (u, ))
 
 
 def test_ssim_loss_rejects_bad_input():
