@@ -7,6 +7,7 @@ from .dist import init_cpu_distributed
 from .gaussian import gaussian_kernel1d
 from .memory import reuse_freed_memory, tune_malloc_for_inference
 from .quantization import to_uint8
+from .resources import find_resource, resource_roots
 
 __all__ = [
     'IMAGE_SUFFIXES', 'add_shape_argument', 'BatchReport', 'Matching',
@@ -14,5 +15,5 @@ __all__ = [
     'load_keep_going', 'match_by_stem', 'write_atomically',
     'gaussian_kernel1d', 'init_cpu_distributed', 'load_trusted_checkpoint',
     'to_uint8', 'trust_local_checkpoints', 'tune_malloc_for_inference',
-    'reuse_freed_memory'
+    'reuse_freed_memory', 'find_resource', 'resource_roots'
 ]

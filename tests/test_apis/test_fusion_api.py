@@ -9,6 +9,7 @@ import torch
 from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                             extract_fusion_weights, fuse_pair,
                             fusion_state_keys, init_fusion_model)
+from segmif_mm.utils import find_resource
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
@@ -93,17 +94,14 @@ def test_checkpoint_checks(tmp_path):
         str(TINY), str(tmp_path / 'full.pth'), trust_checkpoint=True)
 
 
-@pytest.mark.skipif(
-    not DEFAULT_FUSION_CHECKPOINT.is_file(),
-    reason='shipped fusion weights not in this checkout')
 def test_shipped_weights_fuse_and_load_into_segmif_configs(tmp_path):
     from mmengine.config import Config
 
     from mmseg.registry import MODELS
-    assert DEFAULT_FUSION_CHECKPOINT.stat().st_size <= 10 * 2**20
-    state = torch.load(
-        DEFAULT_FUSION_CHECKPOINT, map_location='cpu', weights_only=True)
-    assert state['meta']['config'].endswith(DEFAULT_FUSION_CONFIG.name)
+    checkpoint = find_resource(DEFAULT_FUSION_CHECKPOINT)
+    assert checkpoint.stat().st_size <= 10 * 2**20
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    assert state['meta']['config'] == DEFAULT_FUSION_CONFIG
     head = {
         k[len('fusion_head.'):]: v.float()
         for k, v in state['state_dict'].items() if k.startswith('fusion_head.')
