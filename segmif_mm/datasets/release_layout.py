@@ -166,7 +166,12 @@ def _find_samples(
 def _sample_problems(sample: ReleaseSample, num_classes: int,
                      size: Tuple[int, int]) -> List[str]:
     """Decode a sample's files (named file errors, sizes within the sample,
-    label ids) and compare its size with the release's ``size`` (W, H)."""
+    label ids) and compare its size with the release's ``size`` (W, H).
+
+    The size is read from the visible (or packed) image and from the files
+    of extra roles (e.g. ``ir_raw``): ``check_sample`` already names an
+    infrared image or label whose size differs from the visible image's.
+    """
     files = sample.files
     image = files.get('packed') or files['vis']
     info = dict(
@@ -179,7 +184,8 @@ def _sample_problems(sample: ReleaseSample, num_classes: int,
         info['seg_map_path'] = files['label']
     problems = check_sample(info, LoadMultiModalImages(),
                             LoadMultiModalAnnotations())
-    for path in files.values():
+    checked = {'ir', 'label', 'vis' if 'packed' in files else 'packed'}
+    for path in (path for role, path in files.items() if role not in checked):
         try:
             with Image.open(path) as opened:
                 found = opened.size

@@ -95,10 +95,10 @@ def protocols_cell(protocols: Optional[Dict[str, List[str]]]) -> str:
 
 
 def results_cell(results: Optional[List[dict]]) -> str:
-    """The metrics of each result with its task and set, or the note that
-    the model was not trained here."""
+    """The metrics of each result with its task and set; 'none' (the
+    training resources say why)."""
     if not results:
-        return 'none: not trained here'
+        return 'none'
     cells = []
     for result in results:
         metrics = result['Metrics']
@@ -121,15 +121,15 @@ def render_table(models: Dict[str, dict]) -> str:
     for name, model in models.items():
         meta = model['Metadata']
         weights = model.get('Weights')
-        lines.append('| ' + ' | '.join(
-            _cell(text)
-            for text in (f'[{name}]({model["Config"]})', meta['Training Data'],
-                         protocols_cell(meta.get('Segmentation Protocols')),
-                         f'{meta["Training Iterations"]}, '
-                         f'{meta["Training Resources"]}',
-                         results_cell(model.get('Results')),
-                         f'`{weights}` (installed with the package)'
-                         if weights else 'none')) + ' |')
+        cells = [
+            f'[{name}]({model["Config"]})', meta['Training Data'],
+            protocols_cell(meta.get('Segmentation Protocols')),
+            f'{meta["Training Iterations"]:,}; {meta["Training Resources"]}',
+            results_cell(model.get('Results')),
+            f'`{weights}` (installed as `segmif_mm/.mim/{weights}`)'
+            if weights else 'none'
+        ]
+        lines.append('| ' + ' | '.join(map(_cell, cells)) + ' |')
     return '\n'.join(lines)
 
 
