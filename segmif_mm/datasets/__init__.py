@@ -1,3 +1,4 @@
+from .builder import build_split_dataset
 from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
                             check_sample, leaf_datasets)
 from .fmb import FMBDataset
@@ -16,5 +17,5 @@ __all__ = [
     'MFNetPackedDataset', 'MSRSDataset', 'PST900Dataset', 'SegMiFDemoDataset',
     'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
     'LoadMultiModalImagesFromNDArray', 'DatasetCheck', 'DatasetCheckError',
-    'check_dataset', 'check_sample', 'leaf_datasets'
+    'check_dataset', 'check_sample', 'leaf_datasets', 'build_split_dataset'
 ]

@@ -309,10 +309,11 @@ def copy_release(samples: List[ReleaseSample],
     return written
 
 
-def add_release_arguments(parser: argparse.ArgumentParser, name: str,
-                          out_dir: str) -> None:
-    """The arguments every converter takes (``release``, ``--out-dir``,
-    ``--dry-run``, ``--link``, ``--keep-going``, ``--workers``)."""
+def release_parser(name: str, out_dir: str) -> argparse.ArgumentParser:
+    """The command line every converter takes: ``release``, ``--out-dir``,
+    ``--dry-run``, ``--link``, ``--keep-going``, ``--workers``."""
+    parser = argparse.ArgumentParser(
+        description=f'Check the {name} download and lay it out in {out_dir}')
     parser.add_argument('release', help=f'the unpacked {name} download')
     parser.add_argument(
         '--out-dir', default=out_dir, help=f'output root (default: {out_dir})')
@@ -333,6 +334,7 @@ def add_release_arguments(parser: argparse.ArgumentParser, name: str,
         '--workers',
         type=int,
         help='decoding threads (default: CPU count, at most 8)')
+    return parser
 
 
 def convert_release(
@@ -349,7 +351,7 @@ def convert_release(
     unless ``--keep-going`` (then only the samples without problems).
 
     Args:
-        args (argparse.Namespace): Parsed :func:`add_release_arguments`.
+        args (argparse.Namespace): Parsed :func:`release_parser`.
         splits (Sequence[ReleaseSplit]): The release's splits.
         num_classes (int): See :func:`check_release`.
         size (tuple[int, int]): See :func:`check_release`.

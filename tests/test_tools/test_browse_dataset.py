@@ -57,6 +57,6 @@ def test_label_free_pairs_give_vis_and_ir(real_data, run_tool, tmp_path):
 def test_config_without_the_split_is_named(tmp_path, run_tool):
     config = tmp_path / 'no_val.py'
     Config(dict(default_scope='mmseg')).dump(str(config))
-    with pytest.raises(KeyError, match='no val_dataloader'):
+    with pytest.raises(KeyError, match='no val_dataloader.dataset'):
         run_tool('analysis/browse_dataset.py', config, '--output-dir',
                  tmp_path, '--split', 'val')

@@ -16,11 +16,10 @@ import os.path as osp
 
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
-import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
-from mmseg.registry import DATASETS, VISUALIZERS
+from mmseg.registry import VISUALIZERS
+from segmif_mm.datasets import build_split_dataset
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,11 +64,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    dataloader = cfg.get(f'{args.split}_dataloader')
-    if dataloader is None:
-        raise KeyError(f'{args.config} has no {args.split}_dataloader.')
-    dataset = DATASETS.build(dataloader.dataset)
+    dataset = build_split_dataset(cfg, args.split)
     visualizer = VISUALIZERS.build(
         dict(type='FusionSegLocalVisualizer', name='browse_dataset'))
     visualizer.dataset_meta = dataset.metainfo

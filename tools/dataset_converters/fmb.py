@@ -12,14 +12,13 @@ sizes, label ids) and every problem is listed; then ``Visible/``,
 ``color/`` (colour-coded labels, for viewing) is left out. Exit status 1 if
 a problem was found.
 """
-import argparse
 import sys
 
 from segmif_mm.datasets import FMBDataset
-from segmif_mm.datasets.release_layout import (add_release_arguments,
-                                               convert_release,
+from segmif_mm.datasets.release_layout import (convert_release, release_parser,
                                                same_layout_splits)
 
+NUM_CLASSES = len(FMBDataset.METAINFO['classes'])
 SIZE = (800, 600)
 SPLITS = same_layout_splits(
     dict(vis='Visible', ir='Infrared', label='Label'),
@@ -27,13 +26,8 @@ SPLITS = same_layout_splits(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description='Check the FMB download and copy it to data/FMB')
-    add_release_arguments(parser, 'FMB', 'data/FMB')
-    args = parser.parse_args()
-    sys.exit(
-        convert_release(args, SPLITS, len(FMBDataset.METAINFO['classes']),
-                        SIZE, 'train'))
+    args = release_parser('FMB', 'data/FMB').parse_args()
+    sys.exit(convert_release(args, SPLITS, NUM_CLASSES, SIZE, 'train'))
 
 
 if __name__ == '__main__':

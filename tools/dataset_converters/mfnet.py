@@ -26,7 +26,6 @@ listed. Then:
 With ``--keep-going`` the split files written list the frames written.
 Exit status 1 if a problem was found.
 """
-import argparse
 import os.path as osp
 import shutil
 import sys
@@ -36,10 +35,11 @@ import cv2
 
 from segmif_mm.datasets import LoadMultiModalImages, MFNetPackedDataset
 from segmif_mm.datasets.release_layout import (ReleaseSample, ReleaseSplit,
-                                               add_release_arguments,
-                                               convert_release, copy_release)
+                                               convert_release, copy_release,
+                                               release_parser)
 from segmif_mm.utils import imwrite_atomically, write_atomically
 
+NUM_CLASSES = len(MFNetPackedDataset.METAINFO['classes'])
 SIZE = (640, 480)
 SPLITS = [
     ReleaseSplit(
@@ -97,9 +97,7 @@ def write_split(samples: List[ReleaseSample], out_dir: str, link: bool) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description='Check the MFNet download and copy it to data/MFNet')
-    add_release_arguments(parser, 'MFNet', 'data/MFNet')
+    parser = release_parser('MFNet', 'data/MFNet')
     parser.add_argument(
         '--layout',
         choices=['packed', 'split'],
@@ -108,10 +106,7 @@ def main() -> None:
         'folder per modality (MFNetDataset)')
     args = parser.parse_args()
     write = write_packed if args.layout == 'packed' else write_split
-    sys.exit(
-        convert_release(args, SPLITS,
-                        len(MFNetPackedDataset.METAINFO['classes']), SIZE,
-                        'images', write))
+    sys.exit(convert_release(args, SPLITS, NUM_CLASSES, SIZE, 'images', write))
 
 
 if __name__ == '__main__':

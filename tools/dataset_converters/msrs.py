@@ -12,14 +12,13 @@ the folders, the counts of the release, decoding, sizes, label ids) and
 every problem is listed; then the three folders are copied (or linked) to
 ``data/MSRS``. Exit status 1 if a problem was found.
 """
-import argparse
 import sys
 
 from segmif_mm.datasets import MSRSDataset
-from segmif_mm.datasets.release_layout import (add_release_arguments,
-                                               convert_release,
+from segmif_mm.datasets.release_layout import (convert_release, release_parser,
                                                same_layout_splits)
 
+NUM_CLASSES = len(MSRSDataset.METAINFO['classes'])
 SIZE = (640, 480)
 SPLITS = same_layout_splits(
     dict(vis='vi', ir='ir', label='Segmentation_labels'),
@@ -27,13 +26,8 @@ SPLITS = same_layout_splits(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description='Check the MSRS download and copy it to data/MSRS')
-    add_release_arguments(parser, 'MSRS', 'data/MSRS')
-    args = parser.parse_args()
-    sys.exit(
-        convert_release(args, SPLITS, len(MSRSDataset.METAINFO['classes']),
-                        SIZE, 'train'))
+    args = release_parser('MSRS', 'data/MSRS').parse_args()
+    sys.exit(convert_release(args, SPLITS, NUM_CLASSES, SIZE, 'train'))
 
 
 if __name__ == '__main__':

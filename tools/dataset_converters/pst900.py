@@ -14,14 +14,13 @@ release, decoding, sizes, label ids) and every problem is listed; then
 copied (or linked) to ``data/PST900``; ``depth/`` is left out. Exit status
 1 if a problem was found.
 """
-import argparse
 import sys
 
 from segmif_mm.datasets import PST900Dataset
-from segmif_mm.datasets.release_layout import (add_release_arguments,
-                                               convert_release,
+from segmif_mm.datasets.release_layout import (convert_release, release_parser,
                                                same_layout_splits)
 
+NUM_CLASSES = len(PST900Dataset.METAINFO['classes'])
 SIZE = (1280, 720)
 SPLITS = same_layout_splits(
     dict(vis='rgb', ir='thermal', label='labels', ir_raw='thermal_raw'),
@@ -30,13 +29,8 @@ SPLITS = same_layout_splits(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description='Check the PST900 download and copy it to data/PST900')
-    add_release_arguments(parser, 'PST900', 'data/PST900')
-    args = parser.parse_args()
-    sys.exit(
-        convert_release(args, SPLITS, len(PST900Dataset.METAINFO['classes']),
-                        SIZE, 'train'))
+    args = release_parser('PST900', 'data/PST900').parse_args()
+    sys.exit(convert_release(args, SPLITS, NUM_CLASSES, SIZE, 'train'))
 
 
 if __name__ == '__main__':
