@@ -24,9 +24,6 @@ from .dataset_check import check_sample
 from .transforms import LoadMultiModalAnnotations, LoadMultiModalImages
 
 Problem = Tuple[str, str]
-#: Roles of a sample's files: visible, infrared and label images, or one
-#: packed R, G, B, thermal image (MFNet's release) in place of both images.
-IMAGE_ROLES = ('vis', 'ir', 'packed')
 
 
 class ReleaseSplit(NamedTuple):
@@ -34,10 +31,11 @@ class ReleaseSplit(NamedTuple):
 
     Attributes:
         split (str): Name of the split, e.g. ``'train'``.
-        folders (dict[str, tuple[str, str]]): For each role (``'vis'``,
-            ``'ir'``, ``'label'``, ``'packed'``, or an extra one such as
-            ``'ir_raw'``) the folder in the release and the folder in the
-            output, both relative to their roots.
+        folders (dict[str, tuple[str, str]]): For each role the folder in
+            the release and the folder in the output, both relative to
+            their roots. Roles: ``'vis'`` and ``'ir'`` (or ``'packed'``, one
+            R, G, B, thermal image in place of both, as MFNet's), ``'label'``
+            and extra ones copied as they are (e.g. ``'ir_raw'``).
         num_samples (int): Samples of this split in the official release.
         optional (tuple[str]): Roles whose release folder may be absent
             (then the role is left out). Defaults to ().
@@ -139,7 +137,10 @@ def _find_samples(
         problems.append((split.split, f'split file {names_file} is missing'))
     if problems:
         return [], problems
-    matching = match_by_stem(folders)
+    try:
+        matching = match_by_stem(folders)
+    except ValueError as err:  # a folder without images
+        return [], [(split.split, str(err))]
     matched = dict(matching.matched)
     unmatched = dict(matching.problems)
     if split.names_file:

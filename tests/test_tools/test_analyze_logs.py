@@ -6,8 +6,9 @@ import cv2
 import pytest
 from mmengine.config import Config
 
-from tools.analysis.analyze_logs import (find_scalar_files, phase_spans,
-                                         plot_curves, read_scalars, values)
+from tools.analysis.analyze_logs import (find_scalar_files, is_learning_rate,
+                                         phase_spans, plot_curves,
+                                         read_scalars, values)
 
 
 def write_rows(path: Path, rows: list) -> Path:
@@ -94,6 +95,13 @@ def test_fusion_only_run_and_resumed_logs(tmp_path):
     assert [ax.get_ylabel() for ax in fig.axes][-1] == 'SSIM'
     with pytest.raises(ValueError, match=r"Never logged: \['VIF'\]"):
         plot_curves(train, val, spans, metrics=['VIF'])
+
+
+def test_learning_rate_keys():
+    assert [
+        is_learning_rate(k)
+        for k in ('lr', 'fusion.lr', 'seg.base_lr', 'decode.loss_ce')
+    ] == [True, True, False, False]
 
 
 def test_values_drop_only_exact_repeats():

@@ -238,6 +238,21 @@ def test_mfnet_split_files_are_checked(tmp_path, monkeypatch, capsys):
     assert 'val: split file' in report and 'val.txt is missing' in report
 
 
+def test_missing_and_empty_folders_are_named(tmp_path, monkeypatch, capsys):
+    release = tmp_path / 'MSRS'
+    make_release(release, dict(vis='vi', ir='ir'), dict(train=['a']), 9)
+    (release / 'train' / 'Segmentation_labels').mkdir()
+    (release / 'test' / 'vi').mkdir(parents=True)
+    module = converter('msrs', monkeypatch)
+    assert run(module, monkeypatch, release, '--dry-run') == 1
+    report = capsys.readouterr().out
+    assert re.search(r'train: \S+/Segmentation_labels contains no images',
+                     report)
+    assert re.search(r'test: folder \S+/test/ir is missing', report)
+    assert re.search(r'test: folder \S+/test/Segmentation_labels is missing',
+                     report)
+
+
 def test_not_a_release_is_named(tmp_path, monkeypatch):
     (tmp_path / 'empty').mkdir()
     module = converter('fmb', monkeypatch)

@@ -9,7 +9,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_clone_resources_are_found():
-    assert find_resource('configs/segmif_demo.py') == (
+    # (through segmif_mm/.mim after `pip install -e .`, which links them)
+    assert find_resource('configs/segmif_demo.py').resolve() == (
         REPO / 'configs' / 'segmif_demo.py')
     assert find_resource('model-index.yml').is_file()
     assert REPO in resource_roots()

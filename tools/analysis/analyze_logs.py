@@ -17,7 +17,8 @@ later run wins). One PNG with a panel each for
   computes it;
 * the task weights λ1/λ2 (``lambda_fusion``/``lambda_seg``, logged by
   ``DynamicTaskWeightHook``), when logged;
-* the learning rates (``fusion.lr``, ``seg.lr`` or ``lr``);
+* the learning rates (``fusion.lr``, ``seg.lr`` or ``lr``; not the
+  ``*.base_lr`` that warm-up schedulers log);
 * each validation metric logged (default: ``EN``, ``SD``, ``SF``, ``SCD``
   and every ``*/mIoU``).
 
@@ -76,6 +77,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def is_learning_rate(key: str) -> bool:
+    """``lr`` or ``<optimizer>.lr`` (not mmengine's ``<optimizer>.base_lr``,
+    the schedule's start value)."""
+    return key == 'lr' or key.endswith('.lr')
+
+
 def find_scalar_files(paths: Sequence[str]) -> List[str]:
     """The ``scalars.json`` files of the inputs, each run in time order.
 
@@ -126,7 +133,7 @@ def read_scalars(files: Sequence[str]) -> Tuple[List[dict], List[dict]]:
                     raise ValueError(f'{path}, line {number}: not JSON '
                                      f'({err}).') from err
                 step = int(row['step'])
-                if any('loss' in key or key.endswith('lr') for key in row):
+                if any('loss' in key or is_learning_rate(key) for key in row):
                     train[step] = row
                     last_train_step = step
                 else:
@@ -260,8 +267,8 @@ def plot_curves(train: Sequence[dict],
     weights = keys_of(train, lambda k: k.startswith('lambda_'))
     if weights:
         panels.append(('task weight λ', train, weights, '', False))
-    panels.append(('learning rate', train,
-                   keys_of(train, lambda k: k.endswith('lr')), '', False))
+    panels.append(
+        ('learning rate', train, keys_of(train, is_learning_rate), '', False))
     metric_keys = metrics or keys_of(
         val, lambda k: k in DEFAULT_METRICS or k.endswith('/mIoU'))
     panels += [(key, val, [key], 'o', False) for key in metric_keys]

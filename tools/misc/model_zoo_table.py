@@ -224,8 +224,14 @@ def main() -> None:
     if not (args.write or args.check):
         print(table)
         return
+    # beside the clone's model-index.yml (which the packaged one links to
+    # in an editable install)
     readme = Path(
-        args.readme or find_resource(MODEL_INDEX).parent / 'README.md')
+        args.readme
+        or find_resource(MODEL_INDEX).resolve().parent / 'README.md')
+    if not readme.is_file():
+        raise FileNotFoundError(f'{readme} does not exist; name the README '
+                                'with --readme.')
     text = readme.read_text(encoding='utf-8')
     new_text = replace_section(text, table, str(readme))
     if args.check:
