@@ -15,16 +15,17 @@ from torch import nn
 from mmseg.registry import MODELS
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.models.utils import check_fusion_function
-from segmif_mm.utils import to_uint8, trust_local_checkpoints
+from segmif_mm.utils import find_resource, to_uint8, trust_local_checkpoints
 from .inference import drop_pretrained
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Config and weights used when none are given (see README, "Shipped
 #: fusion weights"): a fusion network trained without labels on RoadScene.
-DEFAULT_FUSION_CONFIG = REPO_ROOT / 'configs' / 'segmif' / (
-    'segmif_mit-b3_1xb4-fusion-only-300-ratio_roadscene-96x96.py')
-DEFAULT_FUSION_CHECKPOINT = REPO_ROOT / 'checkpoints' / (
-    'segmif_fusion_mit-b3_roadscene_fp16.pth')
+#: Resource paths (:func:`segmif_mm.utils.find_resource`): installed with the
+#: package, or in the clone.
+DEFAULT_FUSION_CONFIG = ('configs/segmif/segmif_mit-b3_1xb4-fusion-only-'
+                         '300-ratio_roadscene-96x96.py')
+DEFAULT_FUSION_CHECKPOINT = ('checkpoints/'
+                             'segmif_fusion_mit-b3_roadscene_fp16.pth')
 
 
 def fusion_state_keys(model: nn.Module) -> List[str]:
@@ -123,9 +124,9 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
         KeyError: The checkpoint lacks fusion weights of the model.
     """
     if config is None:
-        config = DEFAULT_FUSION_CONFIG
-        checkpoint = DEFAULT_FUSION_CHECKPOINT if checkpoint is None \
-            else checkpoint
+        config = find_resource(DEFAULT_FUSION_CONFIG)
+        checkpoint = find_resource(DEFAULT_FUSION_CHECKPOINT) \
+            if checkpoint is None else checkpoint
     if isinstance(config, (str, Path)):
         if not osp.isfile(config):
             raise FileNotFoundError(f'Config {config} does not exist.')
@@ -170,8 +171,9 @@ def load_fusion_weights(model: nn.Module,
     """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
-            f'Checkpoint {checkpoint} does not exist. The shipped fusion '
-            'weights live in checkpoints/ of the repository.')
+            f'Checkpoint {checkpoint} does not exist. Call '
+            'init_fusion_model() without a config and checkpoint for the '
+            'shipped fusion weights.')
     if trust_checkpoint:
         trust_local_checkpoints()
     try:

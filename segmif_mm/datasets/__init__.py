@@ -1,3 +1,4 @@
+from .builder import build_split_dataset
 from .dataset_check import (DatasetCheck, DatasetCheckError, check_dataset,
                             check_sample, leaf_datasets)
 from .file_pairing import IMAGE_SUFFIXES, Matching, list_images, match_by_name
@@ -25,5 +26,5 @@ __all__ = [
     'RandomInfraredContrast', 'RandomInfraredNoise', 'DatasetCheck',
     'DatasetCheckError', 'check_dataset', 'check_sample', 'leaf_datasets',
     'IMAGE_SUFFIXES', 'Matching', 'list_images', 'match_by_name',
-    'read_split_file'
+    'read_split_file', 'build_split_dataset'
 ]

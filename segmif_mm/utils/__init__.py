@@ -9,6 +9,7 @@ from .errors import describe
 from .gaussian import gaussian_kernel1d
 from .memory import reuse_freed_memory, tune_malloc_for_inference
 from .quantization import to_uint8
+from .resources import find_resource, resource_roots
 from .ssim import SSIM_K1, SSIM_K2, ssim_from_statistics
 
 __all__ = [
@@ -16,5 +17,5 @@ __all__ = [
     'temporary_pattern', 'write_atomically', 'load_trusted_checkpoint',
     'trust_local_checkpoints', 'describe', 'gaussian_kernel1d',
     'reuse_freed_memory', 'tune_malloc_for_inference', 'to_uint8', 'SSIM_K1',
-    'SSIM_K2', 'ssim_from_statistics'
+    'SSIM_K2', 'ssim_from_statistics', 'find_resource', 'resource_roots'
 ]

@@ -10,6 +10,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                             extract_fusion_weights, fuse_pair,
                             fusion_state_keys, init_fusion_model)
+from segmif_mm.utils import find_resource
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
@@ -123,17 +124,14 @@ def test_mmengine_loading_equals_the_former_manual_filtering(tmp_path):
         assert torch.equal(value, expected[key]), key
 
 
-@pytest.mark.skipif(
-    not DEFAULT_FUSION_CHECKPOINT.is_file(),
-    reason='shipped fusion weights not in this checkout')
 def test_shipped_weights_in_any_segmif_config_same_image_or_named_error(
         tmp_path):
     """Loading the shipped weights into a SegMiF config either computes the
     shipped fused image exactly or stops with a named error."""
-    assert DEFAULT_FUSION_CHECKPOINT.stat().st_size <= 10 * 2**20
-    state = torch.load(
-        DEFAULT_FUSION_CHECKPOINT, map_location='cpu', weights_only=True)
-    assert state['meta']['config'].endswith(DEFAULT_FUSION_CONFIG.name)
+    checkpoint = find_resource(DEFAULT_FUSION_CHECKPOINT)
+    assert checkpoint.stat().st_size <= 10 * 2**20
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    assert state['meta']['config'] == DEFAULT_FUSION_CONFIG
     assert state['meta']['fusion_function'] is not None
     ir, vis = write_pair(tmp_path, shape=(41, 67))
     shipped = fuse_pair(init_fusion_model(), ir, vis)
@@ -143,7 +141,7 @@ def test_shipped_weights_in_any_segmif_config_same_image_or_named_error(
         (REPO / 'configs' / 'segmif').glob('*.py'))
     for config in configs:
         try:
-            model = init_fusion_model(str(config), DEFAULT_FUSION_CHECKPOINT)
+            model = init_fusion_model(str(config), checkpoint)
         except ValueError as error:
             assert 'differ in' in str(error) and 'model.' in str(error)
             outcomes[config.name] = 'refused'

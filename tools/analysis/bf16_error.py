@@ -42,9 +42,7 @@ from segmif_mm.apis import init_fusion_model, init_model
 from segmif_mm.apis.precision import cpu_bf16_support
 from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.utils import atomic_backend_args, to_uint8
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from segmif_mm.utils import atomic_backend_args, find_resource, to_uint8
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -69,7 +67,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='fusion weights (default: the shipped ones)')
     parser.add_argument(
         '--seg-config',
-        default=osp.join(REPO, 'configs', 'segmif_fmb.py'),
+        default=str(find_resource('configs/segmif_fmb.py')),
         help='config of the segmentation agreement model (random weights)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=None)
@@ -208,7 +206,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     report = dict(
         sets=sets,
         worst_p999_grey=worst,
-        seg_config=osp.relpath(osp.abspath(args.seg_config), REPO),
+        seg_config=args.seg_config,
         seg_weights=f'random, seed {args.seed}',
         fusion_weights=args.fusion_checkpoint or 'shipped',
         threads=torch.get_num_threads(),
