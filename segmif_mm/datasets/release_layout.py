@@ -19,8 +19,10 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from mmengine.utils import ProgressBar
 from PIL import Image
 
-from segmif_mm.utils import match_by_stem, write_atomically
+from segmif_mm.utils import write_atomically
 from .dataset_check import check_sample
+from .file_pairing import match_by_name
+from .split_file import read_split_file
 from .transforms import LoadMultiModalAnnotations, LoadMultiModalImages
 
 Problem = Tuple[str, str]
@@ -114,12 +116,6 @@ class ReleaseCheck(NamedTuple):
         return '\n'.join(lines)
 
 
-def _read_names(path: str) -> List[str]:
-    """Names of a split file, one per line, blanks skipped."""
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip()]
-
-
 def _find_samples(
         root: str,
         split: ReleaseSplit) -> Tuple[List[ReleaseSample], List[Problem]]:
@@ -138,13 +134,14 @@ def _find_samples(
     if problems:
         return [], problems
     try:
-        matching = match_by_stem(folders)
+        matching = match_by_name(folders)
     except ValueError as err:  # a folder without images
         return [], [(split.split, str(err))]
     matched = dict(matching.matched)
     unmatched = dict(matching.problems)
     if split.names_file:
-        names = _read_names(names_file)
+        names = read_split_file(names_file, 'the release',
+                                'list the images it names')
         problems += [(f'{split.split}/{name}',
                       f'listed in {names_file} but no image of that name')
                      for name in names

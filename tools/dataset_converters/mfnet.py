@@ -32,12 +32,13 @@ import sys
 from typing import List
 
 import cv2
+import mmcv
 
 from segmif_mm.datasets import LoadMultiModalImages, MFNetPackedDataset
 from segmif_mm.datasets.release_layout import (ReleaseSample, ReleaseSplit,
                                                convert_release, copy_release,
                                                release_parser)
-from segmif_mm.utils import imwrite_atomically, write_atomically
+from segmif_mm.utils import atomic_backend_args, write_atomically
 
 NUM_CLASSES = len(MFNetPackedDataset.METAINFO['classes'])
 SIZE = (640, 480)
@@ -84,11 +85,13 @@ def write_split(samples: List[ReleaseSample], out_dir: str, link: bool) -> int:
         packed = sample.files['packed']
         frame = loader(dict(img_path=packed, ir_path=packed))
         folder = osp.join(out_dir, SPLIT_FOLDERS[sample.split.split])
-        imwrite_atomically(
-            osp.join(folder, 'visible', f'{sample.name}.png'),
-            cv2.cvtColor(frame['img'], cv2.COLOR_RGB2BGR))
-        imwrite_atomically(
-            osp.join(folder, 'infrared', f'{sample.name}.png'), frame['ir'])
+        for kind, image in (('visible',
+                             cv2.cvtColor(frame['img'], cv2.COLOR_RGB2BGR)),
+                            ('infrared', frame['ir'])):
+            path = osp.join(folder, kind, f'{sample.name}.png')
+            if not mmcv.imwrite(
+                    image, path, backend_args=atomic_backend_args(path)):
+                raise OSError(f'OpenCV could not write {path}.')
         write_atomically(
             osp.join(folder, 'labels', f'{sample.name}.png'),
             lambda tmp, label=sample.files['label']: shutil.copyfile(
