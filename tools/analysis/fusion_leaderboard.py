@@ -33,9 +33,12 @@ from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (GRADIENT_RETENTION_METRICS,
                                              fusion_metrics,
                                              gradient_retention, rgb_to_gray)
-from segmif_mm.evaluation.fusion_leaderboard import (
-    BASELINES, DEFAULT_METRICS, baseline_fusions, leaderboard,
-    leaderboard_table, plot_leaderboard)
+from segmif_mm.evaluation.fusion_leaderboard import (BASELINES,
+                                                     DEFAULT_METRICS,
+                                                     baseline_fusions,
+                                                     leaderboard,
+                                                     leaderboard_table,
+                                                     plot_leaderboard)
 from segmif_mm.utils import atomic_backend_args
 
 

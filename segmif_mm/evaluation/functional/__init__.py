@@ -7,8 +7,7 @@ directly comparable.
 from .conversion import RGB2GRAY_WEIGHTS, grey_sources, rgb_to_gray
 from .fusion_metrics import (FUSION_METRICS, fusion_metrics,
                              fusion_metrics_table)
-from .gradient_retention import (GRADIENT_RETENTION_METRICS,
-                                 gradient_retention)
+from .gradient_retention import GRADIENT_RETENTION_METRICS, gradient_retention
 from .information import entropy, mutual_information
 from .pixel_metrics import (average_gradient, correlation_coefficient, mse,
                             psnr, psnr_textbook, scd, spatial_frequency,
