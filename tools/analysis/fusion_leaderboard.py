@@ -30,15 +30,10 @@ from mmengine.utils import ProgressBar
 
 from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.evaluation import fusion_leaderboard as board
 from segmif_mm.evaluation.functional import (GRADIENT_RETENTION_METRICS,
                                              fusion_metrics,
                                              gradient_retention, rgb_to_gray)
-from segmif_mm.evaluation.fusion_leaderboard import (BASELINES,
-                                                     DEFAULT_METRICS,
-                                                     baseline_fusions,
-                                                     leaderboard,
-                                                     leaderboard_table,
-                                                     plot_leaderboard)
 from segmif_mm.utils import atomic_backend_args
 
 
@@ -57,8 +52,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--metrics',
         nargs='+',
-        default=list(DEFAULT_METRICS),
-        choices=list(DEFAULT_METRICS) + ['PSNR_textbook'] +
+        default=list(board.DEFAULT_METRICS),
+        choices=list(board.DEFAULT_METRICS) + ['PSNR_textbook'] +
         list(GRADIENT_RETENTION_METRICS),
         help='metrics to rank by (default: the twelve of the MATLAB suite; '
         'GR_ir and GR_vis are the share of each source\'s gradient the '
@@ -74,9 +69,10 @@ def parse_args() -> argparse.Namespace:
         name, sep, folder = item.partition('=')
         if not sep or not name or not folder:
             parser.error(f'methods are given as NAME=FUSED_DIR, got {item!r}')
-        if name in methods or (name in BASELINES and not args.no_baselines):
+        if name in methods or (name in board.BASELINES
+                               and not args.no_baselines):
             parser.error(f'method name {name!r} is used twice ('
-                         f'{", ".join(BASELINES)} are the baselines)')
+                         f'{", ".join(board.BASELINES)} are the baselines)')
         methods[name] = folder
     if not methods and args.no_baselines:
         parser.error('nothing to rank: give NAME=FUSED_DIR folders')
@@ -118,7 +114,7 @@ def main() -> None:
     names = [name for name, _ in matching.matched]
     paths = dict(matching.matched)
     methods: List[str] = list(args.methods) + \
-        ([] if args.no_baselines else list(BASELINES))
+        ([] if args.no_baselines else list(board.BASELINES))
     per_image = {m: {k: [] for k in args.metrics} for m in methods}
     loader = LoadMultiModalImages()
     progress = ProgressBar(len(names))
@@ -130,7 +126,7 @@ def main() -> None:
             torch.from_numpy(sources['img']).permute(2, 0, 1).contiguous())
         fused = {m: read_grey(paths[name][m]) for m in args.methods}
         if not args.no_baselines:
-            fused.update(baseline_fusions(ir, vis))
+            fused.update(board.baseline_fusions(ir, vis))
         for method, image in fused.items():
             if image.shape != ir.shape:
                 raise ValueError(
@@ -149,8 +145,8 @@ def main() -> None:
         }
         for m in methods
     }
-    rows = leaderboard(means, args.metrics)
-    table = leaderboard_table(rows, len(names)).get_string()
+    rows = board.leaderboard(means, args.metrics)
+    table = board.leaderboard_table(rows, len(names)).get_string()
     print('\n' + table)
     text_file = osp.join(args.out_dir, 'leaderboard.txt')
     mmengine.put_text(
@@ -165,8 +161,8 @@ def main() -> None:
         json_file,
         backend_args=atomic_backend_args(json_file),
         indent=1)
-    plot_leaderboard(rows, per_image, osp.join(args.out_dir,
-                                               'leaderboard.png'))
+    board.plot_leaderboard(rows, per_image,
+                           osp.join(args.out_dir, 'leaderboard.png'))
     print(f'leaderboard.txt, leaderboard.json and leaderboard.png written to '
           f'{args.out_dir}')
 
