@@ -246,8 +246,7 @@ def test_missing_and_empty_folders_are_named(tmp_path, monkeypatch, capsys):
     module = converter('msrs', monkeypatch)
     assert run(module, monkeypatch, release, '--dry-run') == 1
     report = capsys.readouterr().out
-    assert re.search(r'train: \S+/Segmentation_labels holds no images',
-                     report)
+    assert re.search(r'train: \S+/Segmentation_labels holds no images', report)
     assert re.search(r'test: folder \S+/test/ir is missing', report)
     assert re.search(r'test: folder \S+/test/Segmentation_labels is missing',
                      report)
