@@ -3,7 +3,9 @@
 # augmented 160x160 RoadScene crops with Ma's VSM rule, validated once at
 # the end on the pairs of other sensors. Every arm starts from the same
 # weights with the same seed; each changes one thing.
-_base_ = ['../segmif_mit-b3_1xb2-fusion-only-3k-ratio_roadscene-aug-160x160.py']
+_base_ = [
+    '../segmif_mit-b3_1xb2-fusion-only-3k-ratio_roadscene-aug-160x160.py'
+]
 fusion_iters = 500
 fusion_lr = 3e-4
 load_from = 'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'
