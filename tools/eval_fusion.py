@@ -50,11 +50,11 @@ from mmengine.utils import ProgressBar
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.datasets.transforms.image_files import (decode_image,
                                                        read_image_bytes)
+from segmif_mm.deploy import reuse_freed_memory
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              fusion_metrics_table, rgb_to_gray)
 from segmif_mm.utils import (BatchReport, describe, load_keep_going,
-                             match_by_stem, reuse_freed_memory,
-                             write_atomically)
+                             match_by_stem, write_atomically)
 
 Triplet = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
