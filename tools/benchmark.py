@@ -209,13 +209,14 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        str(device),
+        args.cfg_options,
+        trust_checkpoint=True)
     model = prepare_for_inference(
-        init_model(
-            args.config,
-            args.checkpoint,
-            str(device),
-            args.cfg_options,
-            trust_checkpoint=True),
+        model,
         precision='fp32' if args.amp else args.precision,
         cpu_conversion=not args.no_cpu_conversion,
         malloc_tuning=args.malloc_tuning)

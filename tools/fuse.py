@@ -165,13 +165,14 @@ def load_sample(dataset: BaseDataset, index: int) -> dict:
 
 def fuse_split(args: argparse.Namespace) -> BatchReport:
     """Fuse every sample of ``args.split``, keeping going past bad ones."""
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        trust_checkpoint=True)
     model = prepare_for_inference(
-        init_model(
-            args.config,
-            args.checkpoint,
-            args.device,
-            args.cfg_options,
-            trust_checkpoint=True),
+        model,
         precision=args.precision,
         cpu_conversion=not args.no_cpu_conversion)
     dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
@@ -208,9 +209,10 @@ def fuse_split(args: argparse.Namespace) -> BatchReport:
 def fuse_pairs(args: argparse.Namespace) -> BatchReport:
     """Fuse the ``--ir``/``--vis`` pairs, keeping going past bad ones."""
     pairs = collect_pairs(args.ir, args.vis)
+    model = init_fusion_model(
+        args.config, args.checkpoint, args.device, trust_checkpoint=True)
     model = prepare_for_inference(
-        init_fusion_model(
-            args.config, args.checkpoint, args.device, trust_checkpoint=True),
+        model,
         precision=args.precision,
         cpu_conversion=not args.no_cpu_conversion)
     loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)

@@ -128,13 +128,14 @@ def infer_batch(model: nn.Module, batch: List[Tuple[str, Dict[str, str]]],
 def main() -> None:
     args = parse_args()
     matching = collect_pairs(args.ir, args.vis)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        trust_checkpoint=True)
     model = prepare_for_inference(
-        init_model(
-            args.config,
-            args.checkpoint,
-            args.device,
-            args.cfg_options,
-            trust_checkpoint=True),
+        model,
         precision=args.precision,
         cpu_conversion=not args.no_cpu_conversion,
         malloc_tuning=args.malloc_tuning)

@@ -202,17 +202,8 @@ class FoldedHIA(nn.Module):
                 torch.addcmul(norm.bias[:, None], y, norm.weight[:, None]))
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
-        """Let the modality features interact with the semantic features.
-
-        Args:
-            inputs (Sequence[Tensor]): ``(f_ir, f_vis, f_seg)``, each
-                ``[B, C, H, W]``; ``f_seg`` may be None when both attentions
-                are off.
-
-        Returns:
-            tuple[Tensor, Tensor]: ``(f_ir', f_vis')``, each ``[B, C, H, W]``
-            in the dtype of ``f_ir``.
-        """
+        """:meth:`HierarchicalInteractiveAttention.forward`, computed as
+        above; the outputs are in the dtype of ``f_ir``."""
         check_inference(self)
         hia = self.hia
         f_ir, f_vis, f_seg = unpack_interaction_inputs(

@@ -1,6 +1,7 @@
 """StripedConvStack against the plain stems and decoder it replaces."""
 import pytest
 import torch
+from deploy_helpers import randomised_biases
 from mmcv.cnn import ConvModule
 from torch import nn
 
@@ -8,24 +9,20 @@ from segmif_mm.deploy import StripedConvStack
 
 
 def decoder() -> nn.Module:
-    """The decoder of DRDBFusionHead with C = 8, biases randomised."""
+    """The decoder of DRDBFusionHead with C = 8."""
     torch.manual_seed(0)
-    stack = nn.Sequential(
-        ConvModule(16, 8, 3, padding=1), ConvModule(8, 4, 3, padding=1),
-        nn.Conv2d(4, 1, 3, padding=1), nn.Sigmoid())
-    with torch.no_grad():
-        for name, param in stack.named_parameters():
-            if name.endswith('bias'):
-                param.uniform_(-0.5, 0.5)
-    return stack.eval()
+    return randomised_biases(
+        nn.Sequential(
+            ConvModule(16, 8, 3, padding=1), ConvModule(8, 4, 3, padding=1),
+            nn.Conv2d(4, 1, 3, padding=1), nn.Sigmoid()))
 
 
 @pytest.mark.parametrize('size', [(37, 21), (8, 45), (1, 3)])
 @pytest.mark.parametrize('stripe_bytes', [1, 1000, 2**24])
 def test_matches_the_plain_stack(size, stripe_bytes):
     gen = torch.Generator().manual_seed(0)
-    for stack, channels in ((decoder(), 16),
-                            (ConvModule(1, 8, 3, padding=1).eval(), 1)):
+    stem = randomised_biases(ConvModule(1, 8, 3, padding=1))
+    for stack, channels in ((decoder(), 16), (stem, 1)):
         x = torch.rand(2, channels, *size, generator=gen)
         striped = StripedConvStack(stack, stripe_bytes)
         assert striped.stack is stack

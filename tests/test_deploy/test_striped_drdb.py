@@ -1,21 +1,15 @@
 """StripedDRDB against the plain DRDB it replaces."""
 import pytest
 import torch
+from deploy_helpers import randomised_biases
 
 from segmif_mm.deploy import BufferPool, StripedDRDB
 from segmif_mm.models.fusion_heads import DRDB
 
 
 def plain_block(dilations=(2, 2, 2, 2, 2)) -> DRDB:
-    """A DRDB with non-trivial biases (the default init leaves some near
-    zero)."""
     torch.manual_seed(0)
-    block = DRDB(8, growth=4, dilations=dilations)
-    with torch.no_grad():
-        for name, param in block.named_parameters():
-            if name.endswith('bias'):
-                param.uniform_(-0.5, 0.5)
-    return block.eval()
+    return randomised_biases(DRDB(8, growth=4, dilations=dilations))
 
 
 @pytest.mark.parametrize('size', [(23, 17), (40, 9), (5, 6)])
