@@ -76,6 +76,7 @@ class FoldedHIA(nn.Module):
     Steps 1 and 2 run in float64 on a float64 twin of the module, whose
     weights are refreshed from the module at every call; step 3 runs in
     the input's dtype. Equal to the plain forward up to float rounding.
+    Built in eval mode; runs inference only.
     Assumes, as the HIA has it, that each ``mlps[x]`` is a ``Sequential``
     starting with a ``Linear`` whose other layers are ``Linear`` or
     element-wise; the parity tests check it.

@@ -14,6 +14,7 @@ class StripedConvStack(nn.Module):
     map's share of a stripe) with the rows of context its convolutions need
     (:func:`~segmif_mm.deploy.stripes.apply_in_stripes`), and the stripes
     are written into one output. Equal to ``stack(x)`` up to float rounding.
+    Built in eval mode; runs inference only.
 
     Args:
         stack (nn.Module): The plain stack: ``Conv2d`` layers of stride 1

@@ -21,7 +21,7 @@ class StripedDRDB(nn.Module):
     first copy the whole buffer into its blocked layout). The buffer comes
     from a :class:`BufferPool` shared by the model's DRDBs, so the next
     DRDB of the same size reuses its pages. Equal to ``block(x)`` up to
-    float rounding.
+    float rounding. Built in eval mode; runs inference only.
 
     Args:
         block (DRDB): The plain block; its weights are used, not copied.

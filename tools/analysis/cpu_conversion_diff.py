@@ -55,9 +55,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
                     plain[1].float()).abs().max().item(),
         label_agreement=(converted[1].argmax(1) == plain[1].argmax(1)
                          ).float().mean().item())
-    for name, diff in diffs.items():
-        print(f'{name}: {diff:.3e}' if name !=
-              'label_agreement' else f'{name}: {diff:.6f}')
+    print(f'fused_rgb: max |converted - plain| = {diffs["fused_rgb"]:.2e} '
+          f'({diffs["fused_grey_levels"]:.2e} grey levels)\n'
+          f'seg_logits: max |converted - plain| = {diffs["seg_logits"]:.2e}'
+          f'\nlabels: {diffs["label_agreement"]:.6f} of the pixels equal')
     return diffs
 
 
