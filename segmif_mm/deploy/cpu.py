@@ -15,7 +15,8 @@ from .striped_drdb import StripedDRDB
 #: Default stripe size (bytes of a stripe's widest map) of the striped
 #: DRDBs, stems and decoder. See :func:`convert_for_cpu_inference`.
 DEFAULT_STRIPE_BYTES = 2**24
-#: Default pixels per tile of the folded HIA.
+#: Default pixels per tile of the folded HIA. See
+#: :func:`convert_for_cpu_inference`.
 DEFAULT_TILE_TOKENS = 4096
 #: ``memory`` choices of :func:`convert_for_cpu_inference`.
 MEMORY_REUSE = ('pass', 'process')
@@ -54,18 +55,19 @@ def convert_for_cpu_inference(model: nn.Module,
     The converted model runs inference only (eval mode, autograd off);
     train the model as built from its config.
 
-    Default sizes, measured (docs/benchmarks.md, "Stripe and tile sizes"):
-    stripes of 16 MiB were the fastest on both CPUs measured, an Intel
-    Xeon with 2 MiB L2 per core and a 300 MiB L3 and an AMD EPYC (Zen 4)
-    with 1 MiB L2 per core and a 32 MiB L3 (against 1, 4 and 64 MiB). The
-    size is set by glibc, not by the caches: with its context rows and
-    oneDNN's reordered copy, a 16 MiB stripe's temporaries stay below
-    glibc's largest dynamic mmap threshold (32 MiB), so they come from the
-    heap and are reused stripe after stripe even without ``memory``;
-    smaller stripes pay more per-stripe overhead and recomputed context
-    rows. The folded HIA's tile size hardly matters (docs/benchmarks.md);
-    4096 pixels keep a tile's per-pixel maps (about 1 KiB per pixel) in a
-    few MiB.
+    Default sizes (docs/benchmarks.md, "Stripe and tile sizes"): 16 MiB
+    stripes on every CPU. On an AMD EPYC (Zen 4, 1 MiB L2 per core, 32 MiB
+    L3) they were the fastest (fusion 6.4 s against 6.7-7.4 s with 1, 4 and
+    64 MiB stripes, 9.2 s unconverted), on an Intel Xeon (2 MiB L2 per core,
+    260-300 MiB L3) as fast as any size from 1 to 64 MiB; a size derived from
+    the caches (2 or 8 MiB on the EPYC) bought nothing on the one and lost on
+    the other. 16 MiB is large enough that the rows of context computed
+    twice and the per-stripe overhead stay small, and small enough that a
+    stripe's temporaries (with oneDNN's reordered copy) stay below glibc's
+    largest dynamic mmap threshold (32 MiB) when ``memory`` is None. The
+    folded HIA's tile size made no measurable difference from 1024 to 16384
+    pixels on the Xeon; the default, 4096, keeps a tile's per-pixel maps
+    (about 1.5 KiB per pixel) at a few MiB.
 
     Example:
         >>> model = init_model(config, checkpoint, device='cpu')
