@@ -1,5 +1,6 @@
 """Fixtures shared across the test suite: a tiny SegMiF and tiny demo data."""
 import copy
+import runpy
 import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -73,6 +74,39 @@ def demo_data_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('segmif_demo')
     generate_demo_dataset(str(root), num_train=8, num_test=4, size=(64, 80))
     return root
+
+
+@pytest.fixture(scope='session')
+def tiny_run(tmp_path_factory, demo_data_root: Path) -> Path:
+    """The work directory of a tiny alternating run: 2 rounds of 2 fusion
+    and 3 segmentation iterations, validated after each round, logged every
+    iteration to ``vis_data/scalars.json``, with ``iter_10.pth``."""
+    from mmengine.runner import Runner
+    alternating_train_config = runpy.run_path(
+        str(REPO / 'tests' / 'test_engine' /
+            'training_helpers.py'))['alternating_train_config']
+    work_dir = tmp_path_factory.mktemp('tiny_run')
+    cfg = alternating_train_config(
+        work_dir,
+        demo_data_root,
+        copy.deepcopy(TINY_SEGMIF),
+        checkpoint_interval=10)
+    cfg.visualizer = dict(
+        type='FusionSegLocalVisualizer',
+        vis_backends=[dict(type='LocalVisBackend')],
+        name='tiny_run_visualizer')
+    test_cfg = Config.fromfile(str(TINY_CONFIG))
+    cfg.val_dataloader = test_cfg.test_dataloader
+    cfg.val_dataloader.dataset.data_root = str(demo_data_root)
+    cfg.val_cfg = dict(type='ValLoop')
+    cfg.val_evaluator = [
+        dict(
+            type='MultiProtocolIoUMetric',
+            protocols=dict(all=[], no_background=['background'])),
+        dict(type='FusionQualityMetric')
+    ]
+    Runner.from_cfg(cfg).train()
+    return work_dir
 
 
 @pytest.fixture

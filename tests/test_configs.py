@@ -22,6 +22,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODEL_WRAPPERS,
                             MODELS, PARAM_SCHEDULERS, VISUALIZERS)
 from segmif_mm.apis import drop_pretrained
+from segmif_mm.datasets import leaf_datasets
 from segmif_mm.models.utils.phases import get_phase
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,7 +102,9 @@ def test_config_builds(path: Path, load_config):
     for split in ('train', 'val', 'test'):
         dataset = DATASETS.build(
             dict(cfg[f'{split}_dataloader'].dataset, lazy_init=True))
-        if isinstance(dataset, DATASETS.get('FusionPairDataset')):
+        if all(
+                isinstance(leaf, DATASETS.get('FusionPairDataset'))
+                for leaf in leaf_datasets(dataset)):
             # Unlabelled pairs: fusion-only training, no class list.
             assert 'classes' not in dataset.metainfo, split
         else:

@@ -40,22 +40,21 @@ buffers are reused instead of being mapped and faulted in on every pass, so
 latency drops and the resident size stays at its peak.
 """
 import argparse
-import json
-import os
-import os.path as osp
 import resource
 import sys
 import time
 from statistics import median
 from typing import Callable, Dict, List
 
+import mmengine
 import torch
 from mmengine.config import DictAction
 from prettytable import PrettyTable
 
-from segmif_mm.apis import init_model
-from segmif_mm.deploy import PRECISIONS, prepare_for_inference
-from segmif_mm.utils import add_shape_argument
+from segmif_mm.apis import (add_precision_argument, add_shape_argument,
+                            init_model)
+from segmif_mm.deploy import prepare_for_inference
+from segmif_mm.utils import atomic_backend_args
 
 PARTS = ('fusion', 'segmentation', 'full')
 
@@ -74,11 +73,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed batches per part')
     precision = parser.add_mutually_exclusive_group()
-    precision.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='fp32',
-        help='fp32, or bf16 autocast (default: fp32)')
+    add_precision_argument(precision)
     precision.add_argument(
         '--amp',
         action='store_true',
@@ -267,9 +262,11 @@ def main() -> None:
           f'{torch.__version__}')
     print(table)
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(dict(settings=settings, results=results), f, indent=2)
+        mmengine.dump(
+            dict(settings=settings, results=results),
+            args.json,
+            backend_args=atomic_backend_args(args.json),
+            indent=2)
         print(f'Results written to {args.json}')
 
 

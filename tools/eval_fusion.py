@@ -6,8 +6,10 @@ Example::
         --vis data/MSRS/test/vi --fused work_dirs/segmif/fused \
         --out work_dirs/segmif/fusion_metrics.json
 
-Fused, infrared and visible images are matched by file name without suffix
-(``00001D.png`` in ``--fused`` with ``00001D.jpg`` in ``--ir``). Infrared
+Fused, infrared and visible images are matched by name as the datasets
+pair images (:mod:`segmif_mm.datasets.file_pairing`: relative path without
+suffix, sub-folders included; ``00001D.png`` in ``--fused`` with
+``00001D.jpg`` in ``--ir``). Infrared
 and visible images are read with the dataset loader
 (``LoadMultiModalImages``: 16-bit and 3-channel infrared images supported),
 every image is converted to uint8 grey with MATLAB's ``rgb2gray`` rule and
@@ -36,25 +38,27 @@ the run instead of being returned to the system after every triplet.
 Per-image values are the same either way.
 """
 import argparse
-import json
 import os
 import os.path as osp
+import sys
 from functools import partial
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
+import mmengine
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
+from segmif_mm.apis import BatchReport, load_keep_going
+from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.datasets.transforms.image_files import (decode_image,
                                                        read_image_bytes)
 from segmif_mm.deploy import reuse_freed_memory
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              fusion_metrics_table, rgb_to_gray)
-from segmif_mm.utils import (BatchReport, describe, load_keep_going,
-                             match_by_stem, write_atomically)
+from segmif_mm.utils import atomic_backend_args, describe
 
 Triplet = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -219,11 +223,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('--device cuda, but CUDA is not available; use '
                            '--device cpu.')
-    matching = match_by_stem(dict(ir=args.ir, vis=args.vis, fused=args.fused))
-    report = BatchReport('triplets')
+    matching = match_by_name(dict(ir=args.ir, vis=args.vis, fused=args.fused))
+    report = BatchReport('triplets', echo=True)
     report.add_problems(matching.problems)
     file_names = {
-        name: osp.basename(paths['fused'])
+        name: osp.relpath(paths['fused'], args.fused)
         for name, paths in matching.matched
     }
     loaded = load_keep_going(
@@ -267,15 +271,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         per_image=per_image,
         report=report.as_dict())
     if args.out:
-
-        def write(tmp: str) -> None:
-            with open(tmp, 'w') as f:
-                json.dump(result, f, indent=2)
-
-        write_atomically(args.out, write)
+        mmengine.dump(
+            result,
+            args.out,
+            backend_args=atomic_backend_args(args.out),
+            indent=2)
         print(f'Per-image values and means written to {args.out}')
     print(report.summary())
-    report.exit()
+    if report.exit_code:
+        sys.exit(report.exit_code)
     return result
 
 

@@ -10,12 +10,14 @@
         [--precision fp32|bf16] [--no-cpu-conversion] [--cfg-options ...]
 
 ``--ir``/``--vis`` take two files (one pair) or two folders whose images are
-paired by file name without suffix. Each pair is read like the datasets read
-it (grey or colour visible; 8- or 16-bit, 1- or 3-channel infrared), fused
-at its own size without running the segmentation network, and written as
-an 8-bit RGB PNG ``DIR/<visible name>.png`` of the input size. Without
-CONFIG and CHECKPOINT the shipped weights are used: a fusion network trained
-without labels on RoadScene (see the README, "Shipped fusion weights").
+paired by name as the datasets pair them (relative path without suffix,
+sub-folders included; :mod:`segmif_mm.datasets.file_pairing`). Each pair
+is read like the datasets read it (grey or colour visible; 8- or 16-bit,
+1- or 3-channel infrared), fused at its own size without running the
+segmentation network, and written as an 8-bit RGB PNG ``DIR/<name>.png``
+of the input size. Without CONFIG and CHECKPOINT the shipped weights are
+used: a fusion network trained without labels on RoadScene (see the
+README, "Shipped fusion weights").
 
 The split's dataset (``cfg.{train,val,test}_dataloader.dataset``) is read
 with the config's test pipeline minus annotation loading (no random
@@ -40,6 +42,7 @@ bfloat16 autocast (default fp32; see :mod:`segmif_mm.deploy.precision`).
 """
 import argparse
 import os.path as osp
+import sys
 from functools import partial
 
 import mmcv
@@ -49,12 +52,12 @@ from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import DATASETS
-from segmif_mm.apis import (fuse_pair, inference_pipeline_cfg,
-                            init_fusion_model, init_model)
+from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
+                            fuse_pair, inference_pipeline_cfg,
+                            init_fusion_model, init_model, load_keep_going)
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.deploy import PRECISIONS, prepare_for_inference
-from segmif_mm.utils import (BatchReport, collect_pairs, imwrite_atomically,
-                             load_keep_going)
+from segmif_mm.deploy import prepare_for_inference
+from segmif_mm.utils import atomic_backend_args
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -92,11 +95,7 @@ def parse_args() -> argparse.Namespace:
         '--skip-existing',
         action='store_true',
         help='skip samples whose fused image exists (resume a run)')
-    parser.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='fp32',
-        help='fp32, or bf16 autocast (default: fp32)')
+    add_precision_argument(parser)
     parser.add_argument(
         '--no-cpu-conversion',
         action='store_true',
@@ -178,7 +177,7 @@ def fuse_split(args: argparse.Namespace) -> BatchReport:
     dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
     img_dir = dataset.data_prefix.get('img_path', '')
 
-    report = BatchReport('images')
+    report = BatchReport('images', echo=True)
     todo = []
     for index in range(len(dataset)):
         img_path = dataset.get_data_info(index)['img_path']
@@ -199,9 +198,11 @@ def fuse_split(args: argparse.Namespace) -> BatchReport:
                     output = model.test_step(pseudo_collate([data]))[0]
                     fused = FusionSegLocalVisualizer.fused_to_uint8(
                         output.pred_fused_img)
-                    imwrite_atomically(
-                        osp.join(args.out_dir, name + '.png'),
-                        mmcv.rgb2bgr(fused))
+                    out = osp.join(args.out_dir, name + '.png')
+                    mmcv.imwrite(
+                        mmcv.rgb2bgr(fused),
+                        out,
+                        backend_args=atomic_backend_args(out))
             progress.update()
     return report
 
@@ -216,7 +217,7 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
         precision=args.precision,
         cpu_conversion=not args.no_cpu_conversion)
     loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
-    report = BatchReport('pairs')
+    report = BatchReport('pairs', echo=True)
     report.add_problems(pairs.problems)
     progress = ProgressBar(len(pairs.matched))
     for name, paths in pairs.matched:
@@ -224,7 +225,10 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
         if not (args.skip_existing and report.skip_existing(name, [out])):
             with report.attempt(name):
                 fused = fuse_pair(model, paths['ir'], paths['vis'], loader)
-                imwrite_atomically(out, mmcv.rgb2bgr(fused))
+                mmcv.imwrite(
+                    mmcv.rgb2bgr(fused),
+                    out,
+                    backend_args=atomic_backend_args(out))
         progress.update()
     return report
 
@@ -235,7 +239,8 @@ def main() -> None:
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')
-    report.exit()
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':

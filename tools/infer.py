@@ -6,7 +6,9 @@
         [--cfg-options ...]
 
 ``--ir``/``--vis`` are either two files (one pair) or two folders whose
-images are matched by file name without extension. Writes
+images are paired by name as the datasets pair them
+(:mod:`segmif_mm.datasets.file_pairing`: relative path without suffix,
+sub-folders included). Writes
 ``DIR/fused/<name>.png`` (8-bit RGB fused image) and ``DIR/seg/<name>.png``
 (segmentation coloured with the dataset palette), both at the input size.
 
@@ -28,6 +30,7 @@ see :mod:`segmif_mm.deploy.precision`).
 """
 import argparse
 import os.path as osp
+import sys
 from typing import Dict, List, Tuple
 
 import mmcv
@@ -36,9 +39,10 @@ from mmengine.structures import BaseDataElement
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from segmif_mm.apis import inference_model, init_model
-from segmif_mm.deploy import PRECISIONS, prepare_for_inference
-from segmif_mm.utils import BatchReport, collect_pairs, imwrite_atomically
+from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
+                            inference_model, init_model)
+from segmif_mm.deploy import prepare_for_inference
+from segmif_mm.utils import atomic_backend_args
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -61,11 +65,7 @@ def parse_args() -> argparse.Namespace:
         '--skip-existing',
         action='store_true',
         help='skip pairs whose fused and seg outputs exist (resume a run)')
-    parser.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='fp32',
-        help='fp32, or bf16 autocast (default: fp32)')
+    add_precision_argument(parser)
     cpu = parser.add_mutually_exclusive_group()
     cpu.add_argument(
         '--malloc-tuning',
@@ -100,7 +100,8 @@ def write_outputs(result: BaseDataElement, paths: List[str],
     seg = FusionSegLocalVisualizer.colorize_sem_seg(result.pred_sem_seg,
                                                     palette)
     for path, image in zip(paths, (fused, seg)):
-        imwrite_atomically(path, mmcv.rgb2bgr(image))
+        mmcv.imwrite(
+            mmcv.rgb2bgr(image), path, backend_args=atomic_backend_args(path))
 
 
 def infer_batch(model: nn.Module, batch: List[Tuple[str, Dict[str, str]]],
@@ -140,7 +141,7 @@ def main() -> None:
         cpu_conversion=not args.no_cpu_conversion,
         malloc_tuning=args.malloc_tuning)
 
-    report = BatchReport('pairs')
+    report = BatchReport('pairs', echo=True)
     report.add_problems(matching.problems)
     todo = [(name, paths) for name, paths in matching.matched
             if not (args.skip_existing and report.skip_existing(
@@ -154,7 +155,8 @@ def main() -> None:
     print(f'\n{report.summary()}\nOutputs in '
           f'{osp.join(args.out_dir, "fused")} and '
           f'{osp.join(args.out_dir, "seg")}')
-    report.exit()
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 if __name__ == '__main__':

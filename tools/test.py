@@ -4,15 +4,16 @@
         [--show-dir DIR] [--tta]
 """
 import argparse
-import json
 import os
 import os.path as osp
 
+import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
-from segmif_mm.utils import init_cpu_distributed, trust_local_checkpoints
+from segmif_mm.engine import init_cpu_distributed
+from segmif_mm.utils import atomic_backend_args, trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,15 +77,14 @@ def main() -> None:
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(
-                {
-                    k: float(v) if hasattr(v, '__float__') else v
-                    for k, v in metrics.items()
-                },
-                f,
-                indent=2)
+        mmengine.dump(
+            {
+                k: float(v) if hasattr(v, '__float__') else v
+                for k, v in metrics.items()
+            },
+            args.out,
+            backend_args=atomic_backend_args(args.out),
+            indent=2)
         print(f'Metrics written to {args.out}')
 
 

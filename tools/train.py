@@ -11,8 +11,9 @@ from mmengine.runner import Runner
 
 import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
 from mmseg.registry import RUNNERS
+from segmif_mm.engine import init_cpu_distributed
 from segmif_mm.engine.optimizers import enable_amp
-from segmif_mm.utils import init_cpu_distributed, trust_local_checkpoints
+from segmif_mm.utils import trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/schedules/segmif_alt8r.py'
 ]
 custom_imports = dict(
-    imports=['segmif_mm', 'segmif_mm.utils.mmpretrain_models'],
+    imports=['segmif_mm', 'segmif_mm.models.mmpretrain_models'],
     allow_failed_imports=False)
 crop_size = (360, 360)
 model = dict(

@@ -9,20 +9,23 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from torch import nn
 
 from mmseg.registry import MODELS
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.utils import to_uint8
+from segmif_mm.models.utils import check_fusion_function
+from segmif_mm.utils import find_resource, to_uint8, trust_local_checkpoints
 from .inference import drop_pretrained
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Config and weights used when none are given (see README, "Shipped
 #: fusion weights"): a fusion network trained without labels on RoadScene.
-DEFAULT_FUSION_CONFIG = REPO_ROOT / 'configs' / 'segmif' / (
-    'segmif_mit-b3_1xb4-fusion-only-300-ratio_roadscene-96x96.py')
-DEFAULT_FUSION_CHECKPOINT = REPO_ROOT / 'checkpoints' / (
-    'segmif_fusion_mit-b3_roadscene_fp16.pth')
+#: Resource paths (:func:`segmif_mm.utils.find_resource`): installed with the
+#: package, or in the clone.
+DEFAULT_FUSION_CONFIG = ('configs/segmif/segmif_mit-b3_1xb4-fusion-only-'
+                         '300-ratio_roadscene-96x96.py')
+DEFAULT_FUSION_CHECKPOINT = ('checkpoints/'
+                             'segmif_fusion_mit-b3_roadscene_fp16.pth')
 
 
 def fusion_state_keys(model: nn.Module) -> List[str]:
@@ -95,11 +98,11 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
     Without arguments this is the shipped fusion network
     (:data:`DEFAULT_FUSION_CONFIG`, :data:`DEFAULT_FUSION_CHECKPOINT`).
     A checkpoint may be a file written by
-    ``tools/model_converters/extract_fusion_weights.py`` (tensors only, read
-    with ``weights_only=True``, float16 allowed) or a full training
+    ``tools/model_converters/extract_fusion_weights.py`` (tensors only, so
+    loadable with torch's ``weights_only``; float16 allowed) or a full training
     checkpoint (its pickled meta needs ``trust_checkpoint=True``); either
     way every key of :func:`fusion_state_keys` must be in it, and only those
-    of the model's keys it holds are loaded.
+    of the model's keys it holds are loaded (:func:`load_fusion_weights`).
 
     Args:
         config (str | Path | Config, optional): SegMiF config. Defaults to
@@ -108,8 +111,10 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
             shipped weights with the default config; with another config,
             none (random weights).
         device (str): Device. Defaults to 'cpu'.
-        trust_checkpoint (bool): Unpickle a full training checkpoint. Only
-            for files you trust. Defaults to False.
+        trust_checkpoint (bool): Unpickle local checkpoints in full, for
+            the rest of the process (:func:`segmif_mm.utils.
+            trust_local_checkpoints`), as a full training checkpoint needs.
+            Only for files you trust. Defaults to False.
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg``.
@@ -119,9 +124,9 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
         KeyError: The checkpoint lacks fusion weights of the model.
     """
     if config is None:
-        config = DEFAULT_FUSION_CONFIG
-        checkpoint = DEFAULT_FUSION_CHECKPOINT if checkpoint is None \
-            else checkpoint
+        config = find_resource(DEFAULT_FUSION_CONFIG)
+        checkpoint = find_resource(DEFAULT_FUSION_CHECKPOINT) \
+            if checkpoint is None else checkpoint
     if isinstance(config, (str, Path)):
         if not osp.isfile(config):
             raise FileNotFoundError(f'Config {config} does not exist.')
@@ -131,49 +136,68 @@ def init_fusion_model(config: Optional[Union[str, Path, Config]] = None,
     config.model.train_cfg = None
     init_default_scope(config.get('default_scope', 'mmseg'))
     model = MODELS.build(config.model)
+    model.cfg = config
     if checkpoint is not None:
         load_fusion_weights(model, str(checkpoint), trust_checkpoint)
-    model.cfg = config
     return model.to(device).eval()
 
 
 def load_fusion_weights(model: nn.Module,
                         checkpoint: str,
                         trust_checkpoint: bool = False) -> None:
-    """Load the fusion weights of a checkpoint into ``model`` (in place).
+    """Load the fusion weights of a checkpoint into ``model`` (in place),
+    with mmengine's ``load_checkpoint``: the ``state_dict`` entry (or the
+    top level), a ``module.`` prefix removed (``revise_keys``), tensors
+    cast to the model's dtypes, keys the model lacks ignored.
+
+    The checkpoint's recorded fusion function (``meta``, see
+    :func:`~segmif_mm.models.utils.check_fusion_function`) must be the one
+    of ``model.cfg``.
 
     Args:
-        model (nn.Module): A ``SegMiF``.
+        model (nn.Module): A ``SegMiF`` with its config as ``model.cfg``.
         checkpoint (str): See :func:`init_fusion_model`.
         trust_checkpoint (bool): See :func:`init_fusion_model`.
+
+    Raises:
+        FileNotFoundError: The checkpoint does not exist.
+        pickle.UnpicklingError: It holds pickled objects besides tensors
+            and local checkpoints are not trusted.
+        ValueError: The checkpoint was trained with options that make the
+            same weights compute another fused image (named in the
+            message; the weights are loaded by then, discard the model).
+        KeyError: It lacks fusion weights of the model (the weights it
+            holds are loaded by then).
     """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
-            f'Checkpoint {checkpoint} does not exist. The shipped fusion '
-            'weights live in checkpoints/ of the repository.')
+            f'Checkpoint {checkpoint} does not exist. Call '
+            'init_fusion_model() without a config and checkpoint for the '
+            'shipped fusion weights.')
+    if trust_checkpoint:
+        trust_local_checkpoints()
     try:
-        state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        loaded = load_checkpoint(
+            model,
+            checkpoint,
+            map_location='cpu',
+            strict=False,
+            logger='silent',
+            revise_keys=[(r'^module\.', '')])
     except pickle.UnpicklingError as err:
-        if not trust_checkpoint:
-            raise pickle.UnpicklingError(
-                f'{checkpoint} holds pickled objects besides tensors (a full '
-                'training checkpoint). If you trust it, pass '
-                'trust_checkpoint=True, or extract its fusion weights with '
-                'tools/model_converters/extract_fusion_weights.py.') from err
-        state = torch.load(checkpoint, map_location='cpu', weights_only=False)
-    state = state.get('state_dict', state)
+        raise pickle.UnpicklingError(
+            f'{checkpoint} holds pickled objects besides tensors (a full '
+            'training checkpoint). If you trust it, pass '
+            'trust_checkpoint=True, or extract its fusion weights with '
+            'tools/model_converters/extract_fusion_weights.py.') from err
+    check_fusion_function(
+        loaded.get('meta') or {}, model.cfg.model, checkpoint)
+    state = loaded.get('state_dict', loaded)
     missing = [k for k in fusion_state_keys(model) if k not in state]
     if missing:
         raise KeyError(
             f'{checkpoint} lacks {len(missing)} fusion weights of this '
             f'model, e.g. {missing[:3]}; use the config it was trained with.')
-    own = model.state_dict()
-    model.load_state_dict(
-        {
-            k: v.to(own[k].dtype)
-            for k, v in state.items() if k in own
-        },
-        strict=False)
 
 
 @torch.no_grad()

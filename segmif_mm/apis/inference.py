@@ -20,6 +20,7 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.models.utils import check_fusion_function
 from segmif_mm.utils import trust_local_checkpoints
 
 ImageInput = Union[str, Path, np.ndarray]
@@ -157,6 +158,8 @@ def init_model(config: Union[str, Path, Config],
                 '2.6 does not unpickle by default. If you trust the file, '
                 'pass trust_checkpoint=True (the tools in tools/ do).'
             ) from err
+        check_fusion_function(
+            ckpt.get('meta') or {}, config.model, str(checkpoint))
         dataset_meta = ckpt.get('meta', {}).get('dataset_meta')
     if not dataset_meta:
         dataset_meta = dataset_meta_from_config(config)

@@ -8,13 +8,12 @@ from typing import (Callable, Iterator, List, NamedTuple, Optional, Sequence,
 from mmengine.dataset import BaseDataset
 
 from segmif_mm.utils import describe
+from .file_pairing import Problem
 from .transforms import LoadMultiModalAnnotations, LoadMultiModalImages
 
 # What the loaders raise for a bad sample (named file errors are OSErrors);
 # anything else (e.g. a KeyError from a broken config) propagates.
 SAMPLE_ERRORS = (OSError, TypeError, ValueError)
-
-Problem = Tuple[str, str]
 
 
 class DatasetCheckError(ValueError):

@@ -1,12 +1,13 @@
 """Label-free dataset of registered infrared-visible pairs."""
-import os.path as osp
-from typing import Dict, List, Optional, Sequence
+import logging
+from typing import List, Optional, Sequence
 
-import mmengine.fileio as fileio
+from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
-from segmif_mm.utils.batch_jobs import IMAGE_SUFFIXES
+from .file_pairing import Problem, match_by_name
+from .split_file import read_split_file
 
 
 @DATASETS.register_module()
@@ -37,8 +38,10 @@ class FusionPairDataset(BaseSegDataset):
                              ir_path='infrared/test'),
             pipeline=[...])
 
-    Folders are listed recursively; a sample's name is its path relative to
-    the folder, without suffix. The samples are sorted by name, so
+    The pairing rule is that of :mod:`segmif_mm.datasets.file_pairing`
+    (also used by the batch tools): folders are listed recursively, a
+    sample's name is its path relative to the folder without suffix (any
+    letter case), names match exactly. The samples are sorted by name, so
     ``indices`` (of :class:`mmengine.dataset.BaseDataset`) selects a fixed
     split, e.g. ``indices=180`` for the first 180 pairs. Each sample has
     ``img_path`` (visible), ``ir_path`` (infrared) and no ``seg_map_path``;
@@ -48,23 +51,25 @@ class FusionPairDataset(BaseSegDataset):
         data_prefix (dict): ``img_path`` (visible) and ``ir_path``
             (infrared) folders relative to ``data_root``.
             Defaults to ``dict(img_path='vi', ir_path='ir')``.
-        img_suffix (str, optional): Suffix of the visible images; None takes
-            any of ``IMAGE_SUFFIXES``. Defaults to None.
+        img_suffix (str, optional): Suffix of the visible images (any
+            letter case); None takes any of ``IMAGE_SUFFIXES``.
+            Defaults to None.
         ir_suffix (str, optional): Suffix of the infrared images, likewise.
             Defaults to None.
         ann_file (str): Optional file listing sample names (without
             suffix), one per line, relative to ``data_root``. Defaults to ''
             (every matched pair).
-        unpaired (str): What to do with an image that has no partner in the
-            other folder: ``'error'`` or ``'skip'`` (drop it).
-            Defaults to 'error'.
+        unpaired (str): What to do with a name that cannot be paired (no
+            partner in the other folder, or several images of that name in
+            one folder): ``'error'``, or ``'skip'`` (drop it, with a
+            warning naming it). Defaults to 'error'.
         **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset`
             (``data_root``, ``pipeline``, ``indices``, ``test_mode`` ...).
 
     Raises:
         FileNotFoundError: A folder or the split file is missing.
-        ValueError: Unpaired images (with ``unpaired='error'``), two images
-            of one name in a folder, or no pairs at all.
+        ValueError: Names that cannot be paired (with
+            ``unpaired='error'``), or no pairs at all.
     """
     METAINFO: dict = dict()
 
@@ -91,105 +96,69 @@ class FusionPairDataset(BaseSegDataset):
             data_prefix=data_prefix,
             **kwargs)
 
-    def _images(self, key: str, suffix: Optional[str]) -> Dict[str, str]:
-        """Images of the ``data_prefix[key]`` folder keyed by name."""
-        folder = self.data_prefix[key]
-        kind = 'Visible' if key == 'img_path' else 'Infrared'
-        if not fileio.isdir(folder, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f'{kind} image folder {folder} of {type(self).__name__} does '
-                f'not exist. Check `data_root` and `data_prefix.{key}`.')
-        option = 'img_suffix' if key == 'img_path' else 'ir_suffix'
-        images: Dict[str, str] = {}
-        for file in fileio.list_dir_or_file(
-                folder,
-                list_dir=False,
-                recursive=True,
-                backend_args=self.backend_args):
-            if suffix:
-                if not file.endswith(suffix):
-                    continue
-                name = file[:-len(suffix)]
-            else:
-                name, ext = osp.splitext(file)
-                if ext.lower() not in IMAGE_SUFFIXES:
-                    continue
-            if name in images:
-                raise ValueError(
-                    f'{kind} folder {folder} has two images named {name}: '
-                    f'{images[name]} and {file}. Keep one, or set '
-                    f'`{option}` to choose.')
-            images[name] = file
-        return images
-
-    def _pair_names(self, visible: Dict[str, str],
-                    infrared: Dict[str, str]) -> List[str]:
-        """Names in both folders; unpaired names per ``unpaired``."""
-        only = {
-            'visible': sorted(set(visible) - set(infrared)),
-            'infrared': sorted(set(infrared) - set(visible)),
-        }
-        if self.unpaired == 'error' and (only['visible'] or only['infrared']):
-
-            def listing(names: Sequence[str]) -> str:
-                shown = ', '.join(names[:5])
-                return shown + (f' (+{len(names) - 5} more)'
-                                if len(names) > 5 else '')
-
-            details = '; '.join(f'only {kind}: {listing(names)}'
-                                for kind, names in only.items() if names)
-            folders = (f'{self.data_prefix["img_path"]} and '
-                       f'{self.data_prefix["ir_path"]}')
-            raise ValueError(
-                f'{type(self).__name__}: the images of {folders} are paired '
-                'by file name without suffix, but some have no partner '
-                f"({details}). Remove them, or set unpaired='skip' to drop "
-                'them.')
-        return sorted(set(visible) & set(infrared))
-
-    def _listed_names(self) -> Optional[List[str]]:
-        """Names of the split file, or None without one."""
-        if not self.ann_file:
-            return None
-        if not fileio.exists(self.ann_file, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f'Split file {self.ann_file} of {type(self).__name__} does '
-                "not exist. Check `data_root` and `ann_file`, or set "
-                "`ann_file=''` to use every pair.")
-        lines = fileio.list_from_file(
-            self.ann_file, backend_args=self.backend_args)
-        return [line.strip() for line in lines if line.strip()]
-
     def load_data_list(self) -> List[dict]:
-        """One sample per matched pair, sorted by name.
+        """One sample per matched pair, sorted by name (or in the order of
+        the split file).
 
         Returns:
             list[dict]: Samples with ``img_path``, ``ir_path``,
             ``seg_fields`` (empty), ``label_map`` and ``reduce_zero_label``.
         """
-        visible = self._images('img_path', self.img_suffix)
-        infrared = self._images('ir_path', self.ir_suffix)
-        names = self._pair_names(visible, infrared)
-        listed = self._listed_names()
-        if listed is not None:
-            missing = [name for name in listed if name not in names]
+        folders = dict(
+            visible=self.data_prefix['img_path'],
+            infrared=self.data_prefix['ir_path'])
+        try:
+            matching = match_by_name(
+                folders,
+                dict(visible=self.img_suffix,
+                     infrared=self.ir_suffix), self.backend_args)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {err} Check `data_root` and '
+                '`data_prefix`.') from err
+        self._check_problems(matching.problems)
+        pairs = dict(matching.matched)
+        names = sorted(pairs)
+        if self.ann_file:
+            names = read_split_file(self.ann_file,
+                                    type(self).__name__, 'use every pair',
+                                    self.backend_args)
+            missing = [name for name in names if name not in pairs]
             if missing:
                 raise ValueError(
                     f'Split file {self.ann_file} lists {len(missing)} names '
                     f'without a visible/infrared pair, e.g. {missing[:3]}. '
                     'List names without suffix, relative to the folders.')
-            names = listed
         if not names:
             raise ValueError(
                 f'{type(self).__name__} found no image pairs in '
-                f'{self.data_prefix["img_path"]} and '
-                f'{self.data_prefix["ir_path"]}. Check `data_root`, '
-                '`data_prefix` and the suffixes.')
+                f'{folders["visible"]} and {folders["infrared"]}. Check '
+                '`data_root`, `data_prefix` and the suffixes.')
         return [
             dict(
-                img_path=osp.join(self.data_prefix['img_path'], visible[name]),
-                ir_path=osp.join(self.data_prefix['ir_path'], infrared[name]),
+                img_path=pairs[name]['visible'],
+                ir_path=pairs[name]['infrared'],
                 label_map=self.label_map,
                 reduce_zero_label=self.reduce_zero_label,
                 seg_fields=[]) for name in names
         ]
+
+    def _check_problems(self, problems: Sequence[Problem]) -> None:
+        """Raise for names that cannot be paired, or (``unpaired='skip'``)
+        warn that they are dropped."""
+        if not problems:
+            return
+        shown = '; '.join(f'{name}: {reason}' for name, reason in problems[:5])
+        if len(problems) > 5:
+            shown += f' (+{len(problems) - 5} more)'
+        if self.unpaired == 'skip':
+            print_log(
+                f'{type(self).__name__} drops {len(problems)} names that '
+                f'cannot be paired ({shown}).',
+                logger='current',
+                level=logging.WARNING)
+            return
+        raise ValueError(
+            f'{type(self).__name__} pairs the visible and infrared images by '
+            f'name, but {len(problems)} names cannot be paired ({shown}). '
+            "Fix or remove them, or set unpaired='skip' to drop them.")

@@ -7,6 +7,7 @@ from mmengine.utils import is_abs
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+from .split_file import read_split_file
 
 
 @DATASETS.register_module()
@@ -163,18 +164,12 @@ class MultiModalSegDataset(BaseSegDataset):
         img_dir = self.data_prefix.get('img_path', '')
         ann_files = self._split_files()
         if ann_files:
-            names = []
-            for ann_file in ann_files:
-                if not fileio.exists(ann_file, backend_args=self.backend_args):
-                    raise FileNotFoundError(
-                        f'Split file {ann_file} of {type(self).__name__} does '
-                        'not exist. Check `data_root` and `ann_file`, or set '
-                        "`ann_file=''` to use every image in "
-                        f'{img_dir}.')
-                lines = fileio.list_from_file(
-                    ann_file, backend_args=self.backend_args)
-                names.extend(line.strip() for line in lines if line.strip())
-            return names
+            return [
+                name for ann_file in ann_files for name in read_split_file(
+                    ann_file,
+                    type(self).__name__, f'use every image in {img_dir}',
+                    self.backend_args)
+            ]
         if not fileio.isdir(img_dir, backend_args=self.backend_args):
             raise FileNotFoundError(
                 f'Visible image folder {img_dir} of {type(self).__name__} '

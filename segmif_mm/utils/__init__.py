@@ -1,16 +1,20 @@
-from .batch_jobs import (IMAGE_SUFFIXES, BatchReport, Matching, collect_pairs,
-                         describe, images_by_stem, imwrite_atomically,
-                         load_keep_going, match_by_stem, write_atomically)
+"""What every layer of the package shares: the numerics both the losses
+and the metrics use, atomic file writes and the checkpoint-trust opt-in.
+Nothing here parses arguments, prints or exits."""
+from .atomic_files import (ATOMIC_BACKEND, AtomicLocalBackend,
+                           atomic_backend_args, temporary_pattern,
+                           write_atomically)
 from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
-from .cli import add_shape_argument
-from .dist import init_cpu_distributed
+from .errors import describe
 from .gaussian import gaussian_kernel1d
 from .quantization import to_uint8
+from .resources import find_resource, resource_roots
+from .ssim import SSIM_K1, SSIM_K2, ssim_from_statistics
 
 __all__ = [
-    'IMAGE_SUFFIXES', 'add_shape_argument', 'BatchReport', 'Matching',
-    'collect_pairs', 'describe', 'images_by_stem', 'imwrite_atomically',
-    'load_keep_going', 'match_by_stem', 'write_atomically',
-    'gaussian_kernel1d', 'init_cpu_distributed', 'load_trusted_checkpoint',
-    'to_uint8', 'trust_local_checkpoints'
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'atomic_backend_args',
+    'temporary_pattern', 'write_atomically', 'load_trusted_checkpoint',
+    'trust_local_checkpoints', 'describe', 'gaussian_kernel1d', 'to_uint8',
+    'SSIM_K1', 'SSIM_K2', 'ssim_from_statistics', 'find_resource',
+    'resource_roots'
 ]

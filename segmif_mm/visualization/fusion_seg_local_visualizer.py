@@ -10,7 +10,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
-from segmif_mm.utils import to_uint8
+from segmif_mm.utils import atomic_backend_args, to_uint8
 
 ArrayLike = Union[PixelData, torch.Tensor, np.ndarray]
 
@@ -281,7 +281,8 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
             show (bool): Whether to display the panel. Defaults to False.
             wait_time (float): Display time in seconds. Defaults to 0.
             out_file (str, optional): Write the panel to this file (RGB
-                PNG/JPEG) instead of the backends. Defaults to None.
+                PNG/JPEG, atomically) instead of the backends. Defaults to
+                None.
             step (int): Global step for the backends. Defaults to 0.
             with_labels (bool): Whether to write class names.
                 Defaults to True.
@@ -293,6 +294,9 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
-            mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file)
+            mmcv.imwrite(
+                mmcv.rgb2bgr(drawn),
+                out_file,
+                backend_args=atomic_backend_args(out_file))
         else:
             self.add_image(name, drawn, step)

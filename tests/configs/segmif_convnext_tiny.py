@@ -8,7 +8,7 @@ _base_ = [
 ]
 default_scope = 'mmseg'
 custom_imports = dict(
-    imports=['segmif_mm', 'segmif_mm.utils.mmpretrain_models'],
+    imports=['segmif_mm', 'segmif_mm.models.mmpretrain_models'],
     allow_failed_imports=False)
 norm_cfg = dict(type='BN', requires_grad=True)
 hia_cfg = dict(

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import cv2
@@ -44,29 +45,56 @@ def test_layouts_pair_by_name(tmp_path, vis_dir, ir_dir, vis_suffix,
     assert dataset.metainfo.get('classes', ()) == ()
 
 
-def test_unpaired_images(tmp_path):
+def test_unpaired_images(tmp_path, monkeypatch):
     for name in ('a', 'b'):
         write(tmp_path / 'vi' / f'{name}.png', channels=3)
     write(tmp_path / 'ir' / 'a.png')
     write(tmp_path / 'ir' / 'z.png')
     with pytest.raises(
             ValueError,
-            match=r"only visible: b.*only infrared: z"
-            r".*unpaired='skip'"):
+            match=r'2 names cannot be paired \(b: no infrared image named b '
+            r".*; z: no visible image named z .*unpaired='skip'"):
         build(tmp_path)
+    logged = []
+    monkeypatch.setattr(
+        'segmif_mm.datasets.fusion_pair_dataset.print_log',
+        lambda msg, **kwargs: logged.append((msg, kwargs['level'])))
     assert [
         d['img_path'][-5:]
         for d in build(tmp_path, unpaired='skip').load_data_list()
     ] == ['a.png']
+    assert logged[0][1] == logging.WARNING
+    assert logged[0][0].startswith('FusionPairDataset drops 2 names that '
+                                   'cannot be paired (b: no infrared image')
+
+
+def test_sub_folders_and_suffix_case(tmp_path):
+    write(tmp_path / 'vi' / 'day' / 'a.PNG', channels=3)
+    write(tmp_path / 'ir' / 'day' / 'a.png')
+    write(tmp_path / 'vi' / 'b.jpg', channels=3)
+    write(tmp_path / 'ir' / 'b.png')
+    pairs = [(d['img_path'], d['ir_path'])
+             for d in build(tmp_path).load_data_list()]
+    assert pairs == [(str(tmp_path / 'vi' / 'b.jpg'),
+                      str(tmp_path / 'ir' / 'b.png')),
+                     (str(tmp_path / 'vi' / 'day' / 'a.PNG'),
+                      str(tmp_path / 'ir' / 'day' / 'a.png'))]
+    (tmp_path / 'split.txt').write_text('day/a\n')
+    assert [(d['img_path'], d['ir_path'])
+            for d in build(tmp_path, ann_file='split.txt').load_data_list()
+            ] == pairs[1:]
 
 
 def test_bad_folders_and_names(tmp_path):
-    with pytest.raises(FileNotFoundError, match='Visible image folder'):
+    with pytest.raises(
+            FileNotFoundError,
+            match='FusionPairDataset: The visible image folder: .*vi is not a '
+            'folder. Check `data_root`'):
         build(tmp_path)
     write(tmp_path / 'vi' / 'a.png', channels=3)
     write(tmp_path / 'vi' / 'a.jpg', channels=3)
     write(tmp_path / 'ir' / 'a.png')
-    with pytest.raises(ValueError, match='two images named a'):
+    with pytest.raises(ValueError, match='holds 2 images named a'):
         build(tmp_path)
     # a suffix chooses between them
     assert len(build(tmp_path, img_suffix='.png')) == 1

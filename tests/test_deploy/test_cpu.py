@@ -8,8 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, fuse_pair,
-                            init_fusion_model, init_model)
+from segmif_mm.apis import fuse_pair, init_fusion_model, init_model
 from segmif_mm.deploy import (FoldedHIA, StripedConvStack, StripedDRDB,
                               convert_for_cpu_inference)
 from segmif_mm.deploy import cpu as cpu_module
@@ -19,12 +18,25 @@ from segmif_mm.models.necks import HierarchicalInteractiveAttention
 
 REPO = Path(__file__).parents[2]
 TINY_CONFIG = REPO / 'tests' / 'configs' / 'segmif_tiny.py'
-ROADSCENE = REPO.parent / 'shared' / 'data' / 'real' / 'roadscene'
+BASE_MODEL = REPO / 'configs' / '_base_' / 'models' / 'segmif_mit-b0.py'
+#: The HIA context form of the paper configs and the shipped fusion weights
+#: (cosine logits, softmax over keys, temperature 10).
+SHIPPED_HIA_FORM = {
+    key: value
+    for key, value in Config.fromfile(str(
+        BASE_MODEL)).model.fusion_head.hia_cfgs[0].items()
+    if key in ('context_scale', 'context_axis', 'temperature_init')
+}
 
 
-def tiny_model():
+def tiny_model(**hia_form):
+    """The tiny SegMiF with seeded random weights; ``hia_form`` overrides
+    the HIA settings (context form)."""
+    cfg = Config.fromfile(str(TINY_CONFIG))
+    for hia in cfg.model.fusion_head.hia_cfgs:
+        hia.update(hia_form)
     torch.manual_seed(0)
-    return init_model(Config.fromfile(str(TINY_CONFIG)))
+    return init_model(cfg)
 
 
 def inputs(size=(40, 48), batch=2):
@@ -32,9 +44,11 @@ def inputs(size=(40, 48), batch=2):
         batch, 4, *size, generator=torch.Generator().manual_seed(0))
 
 
+@pytest.mark.parametrize(
+    'hia_form', [{}, SHIPPED_HIA_FORM], ids=['hia_default', 'hia_shipped'])
 @pytest.mark.parametrize('size', [(40, 48), (37, 53)])
-def test_converted_model_matches_the_plain_one(size):
-    model = tiny_model()
+def test_converted_model_matches_the_plain_one(size, hia_form):
+    model = tiny_model(**hia_form)
     x = inputs(size)
     with torch.no_grad():
         plain_fused, plain_logits = model(x, mode='tensor')
@@ -86,14 +100,11 @@ def test_swaps_every_module_and_shares_the_weights():
     assert len(pools) == 1  # one buffer for all DRDBs
 
 
-@pytest.mark.skipif(
-    not (DEFAULT_FUSION_CHECKPOINT.is_file() and ROADSCENE.is_dir()),
-    reason='shipped fusion weights or real RoadScene pairs missing')
-def test_shipped_fusion_weights_give_the_same_fused_image():
+def test_shipped_fusion_weights_give_the_same_fused_image(real_data):
     model = init_fusion_model()
     pair = dict(
-        ir=str(ROADSCENE / 'ir' / 'FLIR_00006.jpg'),
-        vis=str(ROADSCENE / 'vi' / 'FLIR_00006.jpg'))
+        ir=str(real_data / 'roadscene' / 'ir' / 'FLIR_00006.jpg'),
+        vis=str(real_data / 'roadscene' / 'vi' / 'FLIR_00006.jpg'))
     plain = fuse_pair(model, pair['ir'], pair['vis'])
     converted = fuse_pair(
         convert_for_cpu_inference(model), pair['ir'], pair['vis'])

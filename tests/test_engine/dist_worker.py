@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 from mmengine.dist import get_rank
+from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
@@ -19,7 +20,40 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from conftest import TINY_SEGMIF  # noqa: E402
 from training_helpers import alternating_train_config  # noqa: E402
 
-from segmif_mm.utils import init_cpu_distributed  # noqa: E402
+from mmseg.registry import HOOKS  # noqa: E402
+from segmif_mm.engine import init_cpu_distributed  # noqa: E402
+
+#: λ settings of the run: T != 1 and unequal η (see the test).
+TASK_WEIGHT_HOOK = dict(
+    type='DynamicTaskWeightHook',
+    temperature=0.5,
+    etas=dict(fusion=1.5, seg=2.5),
+    window=1)
+
+
+@HOOKS.register_module(force=True)
+class RecordTaskLossesHook(Hook):
+    """Records, per iteration, this rank's task losses and λ."""
+
+    priority = 'LOWEST'
+
+    def __init__(self) -> None:
+        self.records = []
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None):
+        model = runner.model.module
+        self.records.append(
+            dict(
+                phase=model.phase,
+                losses={
+                    task: float(outputs[f'task_{task}'])
+                    for task in ('fusion', 'seg') if f'task_{task}' in outputs
+                },
+                weights=dict(model.task_weights)))
 
 
 def main() -> None:
@@ -31,13 +65,21 @@ def main() -> None:
         copy.deepcopy(TINY_SEGMIF),
         num_rounds=2,
         fusion_iters=2,
-        seg_iters=2)
+        seg_iters=2,
+        custom_hooks=[dict(type='RecordTaskLossesHook')],
+        task_weight_hook=TASK_WEIGHT_HOOK)
     cfg.launcher = 'pytorch'
     init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     model = runner.model.module
+    recorder = next(
+        h for h in runner.hooks if isinstance(h, RecordTaskLossesHook))
     state = {
+        'hook':
+        TASK_WEIGHT_HOOK,
+        'records':
+        recorder.records,
         'world_size':
         int(os.environ['WORLD_SIZE']),
         'wrapper':

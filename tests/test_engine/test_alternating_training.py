@@ -8,7 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from training_helpers import alternating_train_config
+from training_helpers import alternating_train_config, expected_task_weights
 
 from mmseg.registry import HOOKS
 
@@ -26,7 +26,8 @@ class StopTraining(Exception):
 
 @HOOKS.register_module(force=True)
 class RecordPhaseHook(Hook):
-    """Records phase, learning rates and which parameters changed."""
+    """Records phase, learning rates, which parameters changed, the task
+    losses the model returned and λ (set and logged)."""
 
     priority = 'LOWEST'
 
@@ -52,13 +53,23 @@ class RecordPhaseHook(Hook):
             if not torch.equal(p.detach(), self._before[n])
         }
         lrs = runner.optim_wrapper.get_lr()
+        hub = runner.message_hub
         self.records.append(
             dict(
                 phase=model.phase,
                 changed=changed,
                 lr_fusion=lrs['fusion.lr'][0],
                 lr_seg=lrs['seg.lr'][0],
-                weights=dict(model.task_weights)))
+                losses={
+                    task: float(outputs[f'task_{task}'])
+                    for task in ('fusion', 'seg') if f'task_{task}' in outputs
+                },
+                weights=dict(model.task_weights),
+                logged={
+                    task: hub.get_scalar(f'train/lambda_{task}').current()
+                    for task in ('fusion', 'seg')
+                    if f'train/lambda_{task}' in hub.log_scalars
+                }))
         if runner.iter + 1 == self.stop_after:
             raise StopTraining
 
@@ -74,17 +85,28 @@ def run(cfg):
     return runner
 
 
+#: λ settings of the recorded run: T != 1 and unequal η, so that a rule
+#: that drops T or mixes up the tasks shows; windows of 2 fusion iterations,
+#: so that one window spans two rounds.
+TASK_WEIGHT_HOOK = dict(
+    type='DynamicTaskWeightHook',
+    temperature=0.5,
+    etas=dict(fusion=1.5, seg=2.5),
+    window=2)
+
+
 def recorded_config(work_dir, data_root, model):
-    """Two rounds of 2 fusion + 3 segmentation iterations, each recorded by
+    """Two rounds of 3 fusion + 2 segmentation iterations, each recorded by
     RecordPhaseHook."""
     return alternating_train_config(
         work_dir,
         data_root,
         model,
         num_rounds=2,
-        fusion_iters=2,
-        seg_iters=3,
-        custom_hooks=[dict(type='RecordPhaseHook')])
+        fusion_iters=3,
+        seg_iters=2,
+        custom_hooks=[dict(type='RecordPhaseHook')],
+        task_weight_hook=TASK_WEIGHT_HOOK)
 
 
 def record_hook(runner):
@@ -96,7 +118,7 @@ def test_phases_parameters_and_schedules(tmp_path, demo_data_root,
     cfg = recorded_config(tmp_path, demo_data_root, tiny_segmif_cfg)
     records = record_hook(run(cfg)).records
 
-    assert [r['phase'] for r in records] == (['fusion'] * 2 + ['seg'] * 3) * 2
+    assert [r['phase'] for r in records] == (['fusion'] * 3 + ['seg'] * 2) * 2
     for r in records:
         fusion_changed = {
             n
@@ -109,8 +131,8 @@ def test_phases_parameters_and_schedules(tmp_path, demo_data_root,
             assert seg_changed and not fusion_changed
 
     # LinearLR over phase-local iterations (mmengine reaches end_factor at
-    # step end - begin - 1): fusion 1.0 -> 0.5 over 4 fusion iterations, seg
-    # 1.0 -> 0.25 over 6 seg iterations; each schedule is frozen while the
+    # step end - begin - 1): fusion 1.0 -> 0.5 over 6 fusion iterations, seg
+    # 1.0 -> 0.25 over 4 seg iterations; each schedule is frozen while the
     # other phase trains.
     def linear(step, end_factor, total):
         return 1e-3 * (1 - (1 - end_factor) * min(step, total - 1) /
@@ -120,16 +142,26 @@ def test_phases_parameters_and_schedules(tmp_path, demo_data_root,
     for r in records:
         fusion_count += r['phase'] == 'fusion'
         seg_count += r['phase'] == 'seg'
-        assert r['lr_fusion'] == pytest.approx(linear(fusion_count, 0.5, 4))
-        assert r['lr_seg'] == pytest.approx(linear(seg_count, 0.25, 6))
+        assert r['lr_fusion'] == pytest.approx(linear(fusion_count, 0.5, 6))
+        assert r['lr_seg'] == pytest.approx(linear(seg_count, 0.25, 4))
     assert records[-1]['lr_fusion'] == pytest.approx(0.5e-3)
     assert records[-1]['lr_seg'] == pytest.approx(0.25e-3)
 
-    # lambda is updated (window=1) from the second fusion iteration on, and
-    # only in fusion iterations.
-    assert records[0]['weights'] == pytest.approx(dict(fusion=1.0, seg=1.0))
-    assert records[1]['weights'] != records[0]['weights']
-    assert records[2]['weights'] == records[1]['weights']
+    # λ from eq. 8-9 on the task losses of the fusion iterations (windows
+    # of 2: fusion iterations 1-2, 3-4 (across the seg phase), 5-6).
+    fusion_losses = [r['losses'] for r in records if r['phase'] == 'fusion']
+    assert all(set(losses) == {'fusion', 'seg'} for losses in fusion_losses)
+    assert all(r['losses'] == {} for r in records if r['phase'] == 'seg')
+    expected = expected_task_weights(
+        [r['losses'] if r['phase'] == 'fusion' else None
+         for r in records], TASK_WEIGHT_HOOK['temperature'],
+        TASK_WEIGHT_HOOK['etas'], TASK_WEIGHT_HOOK['window'])
+    for i, (r, weights) in enumerate(zip(records, expected)):
+        assert r['weights'] == pytest.approx(weights, rel=1e-9, abs=0), i
+    # set at fusion iterations 4 and 6 (records 5 and 7), logged as set
+    assert expected[5] != expected[4] and expected[7] != expected[5]
+    assert expected[0] == pytest.approx(dict(fusion=0.75, seg=1.25))
+    assert records[-1]['logged'] == pytest.approx(records[-1]['weights'])
 
 
 def test_kill_and_resume_matches_uninterrupted_run(tmp_path, demo_data_root,
@@ -186,7 +218,7 @@ def test_cuda_amp_training(tmp_path, demo_data_root, tiny_segmif_cfg):
         assert wrapper.cast_dtype is None or wrapper.cast_dtype == \
             torch.float16
     records = record_hook(runner).records
-    assert [r['phase'] for r in records] == (['fusion'] * 2 + ['seg'] * 3) * 2
+    assert [r['phase'] for r in records] == (['fusion'] * 3 + ['seg'] * 2) * 2
     # a skipped step (fp16 overflow, scale lowered) changes nothing, but
     # every phase must have trained at least once
     assert any(r['changed'] for r in records if r['phase'] == 'fusion')

@@ -108,3 +108,47 @@ def test_atomic_hook_keeps_the_resume_point(tmp_path, demo_data_root,
     assert latest(tmp_path) == tmp_path / 'iter_6.pth'
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path /
                                                              'iter_6.pth')
+
+
+def test_every_rank_calls_save_checkpoint(tmp_path, demo_data_root,
+                                          tiny_segmif_cfg, monkeypatch):
+    """As mmengine's hook does (sharded strategies gather on every rank);
+    a rank other than the main one deletes nothing."""
+    monkeypatch.setattr('mmengine.hooks.checkpoint_hook.is_main_process',
+                        lambda: False)
+    monkeypatch.setattr(
+        'segmif_mm.engine.hooks.atomic_checkpoint_hook.is_main_process',
+        lambda: False)
+    train = runner(tmp_path, demo_data_root, tiny_segmif_cfg,
+                   'AtomicCheckpointHook')
+    saved = []
+    original = train.save_checkpoint
+
+    def save_checkpoint(out_dir, filename, *args, **kwargs):
+        saved.append(filename)
+        return original(out_dir, filename, *args, **kwargs)
+
+    monkeypatch.setattr(train, 'save_checkpoint', save_checkpoint)
+    train.train()
+    assert saved == ['iter_2.pth', 'iter_4.pth', 'iter_6.pth']
+    assert sorted(p.name for p in tmp_path.glob('*.pth')) == saved
+    assert train.message_hub.get_info('kept_checkpoints') == [
+        str(tmp_path / 'iter_6.pth')
+    ]
+
+
+@pytest.mark.parametrize('kept', [0, 15])
+def test_torn_last_checkpoint_is_repaired_before_resume(
+        tmp_path, demo_data_root, tiny_segmif_cfg, kept):
+    """A kill while mmengine rewrites last_checkpoint in place leaves it
+    empty or cut; the resume still starts from the newest checkpoint."""
+    cfg_args = (tmp_path, demo_data_root, tiny_segmif_cfg,
+                'AtomicCheckpointHook')
+    runner(*cfg_args).train()
+    torn = str(tmp_path / 'iter_6.pth')[:kept]
+    (tmp_path / 'last_checkpoint').write_text(torn)
+    resumed = runner(*cfg_args, resume=True)
+    resumed.train()
+    assert resumed.iter == 6
+    assert latest(tmp_path) == tmp_path / 'iter_6.pth'
+    assert not list(tmp_path.glob('.*tmp*'))

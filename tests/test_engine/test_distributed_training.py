@@ -1,4 +1,5 @@
-"""Two CPU processes (gloo) train together and end identical."""
+"""Two CPU processes (gloo) train together and end identical, with the λ
+of eq. 8-9 on the losses of both ranks."""
 import json
 import os
 import socket
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from training_helpers import expected_task_weights
 
 
 def free_port() -> int:
@@ -38,8 +40,33 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path, demo_data_root):
     assert all(r['world_size'] == 2 for r in ranks)
     assert all(r['wrapper'] == 'MMSeparateDistributedDataParallel'
                for r in ranks)
+    # λ after every iteration: the same on both ranks, and eq. 8-9 on the
+    # task losses averaged over the ranks (all-reduced), not on one rank's.
+    hook = ranks[0]['hook']
+    records = [r['records'] for r in ranks]
+    assert [r['phase']
+            for r in records[0]] == (['fusion'] * 2 + ['seg'] * 2) * 2
+    local = [[
+        r['losses'] if r['phase'] == 'fusion' else None for r in rank_records
+    ] for rank_records in records]
+    averaged = [
+        None if a is None else {
+            t: (a[t] + b[t]) / 2
+            for t in a
+        } for a, b in zip(*local)
+    ]
+    expected = expected_task_weights(averaged, hook['temperature'],
+                                     hook['etas'], hook['window'])
+    for rank_records in records:
+        for i, (r, weights) in enumerate(zip(rank_records, expected)):
+            assert r['weights'] == pytest.approx(weights, rel=1e-9, abs=0), i
     assert ranks[0]['task_weights'] == ranks[1]['task_weights']
-    assert ranks[0]['task_weights'] != dict(fusion=1.0, seg=1.0)
+    assert ranks[0]['task_weights'] == pytest.approx(expected[-1], rel=1e-9)
+    # the ranks saw different batches: one rank's losses give another λ
+    for rank_losses in local:
+        alone = expected_task_weights(rank_losses, hook['temperature'],
+                                      hook['etas'], hook['window'])
+        assert alone[-1] != pytest.approx(expected[-1], rel=1e-6)
     assert ranks[0]['params'].keys() == ranks[1]['params'].keys()
     for name, value in ranks[0]['params'].items():
         assert ranks[1]['params'][name] == pytest.approx(

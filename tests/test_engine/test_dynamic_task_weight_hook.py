@@ -87,3 +87,45 @@ def test_missing_task_outputs_are_reported():
 def test_invalid_arguments():
     with pytest.raises(ValueError, match='temperature'):
         DynamicTaskWeightHook(temperature=0)
+
+
+@pytest.mark.parametrize('reset', [False, True])
+def test_windows_across_a_segmentation_phase(reset):
+    etas = dict(fusion=2.0, seg=2.0)
+    hook = DynamicTaskWeightHook(
+        temperature=1.0, etas=etas, window=1, reset_per_phase=reset)
+    runner = make_runner()
+    hook.before_train(runner)
+    # round 1, fusion phase: windows (4, 4) then (2, 2)
+    feed(hook, runner, [(4., 4.), (2., 2.)])
+    after_round_1 = dict(runner.model.task_weights)
+    assert after_round_1 == pytest.approx(
+        eq9(dict(fusion=0.5, seg=0.5), etas, 1.0))
+    # the segmentation phase: 3 iterations not counted
+    runner.model.phase = 'seg'
+    feed(hook, runner, [(9., 9.)] * 3)
+    runner.model.phase = 'fusion'
+    # round 2 starts with (2, 1): the segmentation phase halved L_seg
+    feed(hook, runner, [(2., 1.)])
+    if reset:
+        # a new span: one window only, λ stays as it was
+        assert runner.model.task_weights == pytest.approx(after_round_1)
+        feed(hook, runner, [(1., 0.5)])
+        rates = dict(fusion=1.0 / 2.0, seg=0.5 / 1.0)
+    else:
+        # compared with the last window of round 1
+        rates = dict(fusion=2.0 / 2.0, seg=1.0 / 2.0)
+    assert runner.model.task_weights == pytest.approx(eq9(rates, etas, 1.0))
+
+
+def test_reset_state_survives_a_checkpoint():
+    hook = DynamicTaskWeightHook(window=1, reset_per_phase=True)
+    runner = make_runner()
+    feed(hook, runner, [(4., 4.), (2., 2.)])
+    checkpoint = {}
+    hook.before_save_checkpoint(runner, checkpoint)
+    restored = DynamicTaskWeightHook(window=1, reset_per_phase=True)
+    restored.after_load_checkpoint(runner, checkpoint)
+    # the next counted iteration follows the saved one: no reset
+    feed(restored, runner, [(1., 1.)])
+    assert len(restored.history) == 3

@@ -47,7 +47,9 @@ def test_tiny_fusion_only_run_on_real_pairs(tmp_path, real_data,
     cfg.train_dataloader.persistent_workers = False
     cfg.train_dataloader.dataset.data_root = str(real_data / 'roadscene')
     cfg.train_dataloader.dataset.indices = 4
-    cfg.train_dataloader.dataset.pipeline[2].crop_size = (32, 32)
+    for transform in cfg.train_dataloader.dataset.pipeline:
+        if transform.type == 'RandomCrop':
+            transform.crop_size = (32, 32)
     cfg.train_cfg.phases = [dict(phase='fusion_only', iters=2)]
     cfg.train_cfg.val_interval = 10**6
     cfg.param_scheduler.fusion[0].end = 2

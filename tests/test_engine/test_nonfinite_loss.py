@@ -120,6 +120,9 @@ def test_nonfinite_loss_stops_training_naming_where(tmp_path, demo_data_root,
     assert sorted(hook.params) == [1, 2, 3, 4, 5, 6]
     now = {n: p.detach() for n, p in unwrap(runner.model).named_parameters()}
     assert same(now, hook.params[6])
+    # the optimizer wrapper keeps the loss dicts with one forward hook,
+    # registered once, not once per iteration
+    assert len(unwrap(runner.model)._forward_hooks) == 1
 
 
 def test_skip_mode_counts_and_logs_and_survives_resume(tmp_path,

@@ -1,5 +1,8 @@
-"""Builds tiny alternating-training configs for the engine tests."""
+"""Builds tiny alternating-training configs for the engine tests, and
+recomputes the task weights the dynamic-weight hook must set."""
+import math
 from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -10,6 +13,7 @@ TRAIN_PIPELINE = [
     dict(type='LoadMultiModalImages'),
     dict(type='LoadMultiModalAnnotations'),
     dict(type='PhotoMetricDistortion'),
+    dict(type='GenerateSaliencyMaps'),
     dict(type='ConcatInfrared'),
     dict(
         type='RandomResize',
@@ -18,21 +22,26 @@ TRAIN_PIPELINE = [
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=(48, 48)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys=META_KEYS),
+    dict(type='PackFusionSegInputs', meta_keys=META_KEYS),
 ]
 
 
 def alternating_train_config(
-        work_dir: Path,
-        data_root: Path,
-        model: dict,
-        num_rounds: int = 2,
-        fusion_iters: int = 2,
-        seg_iters: int = 3,
-        checkpoint_interval: int = 100,
-        custom_hooks: list = (),
+    work_dir: Path,
+    data_root: Path,
+    model: dict,
+    num_rounds: int = 2,
+    fusion_iters: int = 2,
+    seg_iters: int = 3,
+    checkpoint_interval: int = 100,
+    custom_hooks: list = (),
+    task_weight_hook: Optional[dict] = None,
 ) -> Config:
-    """A complete Runner config for a few CPU iterations of SegMiF."""
+    """A complete Runner config for a few CPU iterations of SegMiF.
+
+    ``task_weight_hook`` replaces the default
+    ``DynamicTaskWeightHook`` (T = 1, window 1).
+    """
     model['data_preprocessor']['size'] = (48, 48)
     return Config(
         dict(
@@ -89,7 +98,8 @@ def alternating_train_config(
                     by_epoch=False,
                     interval=checkpoint_interval)),
             custom_hooks=[
-                dict(type='DynamicTaskWeightHook', temperature=1.0, window=1),
+                task_weight_hook or dict(
+                    type='DynamicTaskWeightHook', temperature=1.0, window=1),
                 *custom_hooks
             ],
             model_wrapper_cfg=dict(
@@ -99,3 +109,53 @@ def alternating_train_config(
             env_cfg=dict(dist_cfg=dict(backend='gloo')),
             randomness=dict(seed=0),
             log_level='WARNING'))
+
+
+def eq9(latest: Dict[str, float], previous: Dict[str, float],
+        temperature: float, etas: Dict[str, float]) -> Dict[str, float]:
+    """λ_i = η_i exp(r_i / T) / Σ_k exp(r_k / T), r_i = latest / previous."""
+    rates = {t: latest[t] / previous[t] for t in etas}
+    total = sum(math.exp(rate / temperature) for rate in rates.values())
+    return {
+        t: etas[t] * math.exp(rates[t] / temperature) / total
+        for t in etas
+    }
+
+
+def expected_task_weights(losses: Sequence[Optional[Dict[str, float]]],
+                          temperature: float, etas: Dict[str, float],
+                          window: int) -> List[Dict[str, float]]:
+    """λ after each iteration by paper eq. 8-9, written out.
+
+    Loss values are averaged over windows of ``window`` counted iterations
+    (continuing across rounds); after window n,
+    ``r_i = L_i(n) / L_i(n-1)`` and
+    ``λ_i = η_i exp(r_i / T) / Σ_k exp(r_k / T)``; before two windows are
+    complete, ``λ_i = η_i / K``.
+
+    Args:
+        losses (Sequence[dict | None]): Per iteration, the unweighted task
+            losses the hook saw (``task_<name>``, averaged over ranks), or
+            None for an iteration whose phase does not count.
+        temperature (float): T.
+        etas (dict[str, float]): η per task.
+        window (int): Iterations per window.
+
+    Returns:
+        list[dict[str, float]]: λ per task after each iteration.
+    """
+    tasks = list(etas)
+    weights = {t: etas[t] / len(tasks) for t in tasks}
+    current, means, expected = [], [], []
+    for loss in losses:
+        if loss is not None:
+            current.append(loss)
+            if len(current) == window:
+                means.append(
+                    {t: sum(c[t] for c in current) / window
+                     for t in tasks})
+                current = []
+                if len(means) >= 2:
+                    weights = eq9(means[-1], means[-2], temperature, etas)
+        expected.append(dict(weights))
+    return expected

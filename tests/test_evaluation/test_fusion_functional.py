@@ -12,8 +12,7 @@ from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              rgb_to_gray)
 from segmif_mm.evaluation.functional.filtering import (filter_valid,
-                                                       filter_valid_unordered,
-                                                       gaussian_kernel_1d)
+                                                       filter_valid_unordered)
 from segmif_mm.evaluation.functional.information import (entropy,
                                                          mutual_information)
 from segmif_mm.evaluation.functional.pixel_metrics import (
@@ -22,7 +21,7 @@ from segmif_mm.evaluation.functional.pixel_metrics import (
 from segmif_mm.evaluation.functional.structural_metrics import (qabf, ssim,
                                                                 ssim_index,
                                                                 vif, vifp)
-from segmif_mm.utils import to_uint8
+from segmif_mm.utils import gaussian_kernel1d, to_uint8
 
 # (folder, name, suffix, fusion rule of the test's fused image). 00001D has
 # 254/255 pixels (MI quirk); max fusion copies edges, so Qabf meets equal
@@ -77,7 +76,7 @@ def test_conversions():
                                         (3, 0.6)])
 def test_separable_valid_filtering(shape, size, sigma):
     images = torch.rand(shape, dtype=torch.float64) * 255
-    kernel = gaussian_kernel_1d(size, sigma)
+    kernel = gaussian_kernel1d(size, sigma, torch.float64)
     window = ref.fspecial_gaussian(size, sigma)
     flat = images.reshape(-1, *shape[-2:]).numpy()
     expected = np.stack(
@@ -91,6 +90,46 @@ def test_separable_valid_filtering(shape, size, sigma):
     ordered = np.sort(values[..., valid].reshape(len(flat), -1).numpy(), -1)
     np.testing.assert_allclose(
         ordered, np.sort(expected.reshape(len(flat), -1), -1), atol=1e-9)
+
+
+@pytest.mark.parametrize('size,sigma', [(11, 1.5), (17, 3.4), (9, 1.8),
+                                        (5, 1.0), (3, 0.6)])
+def test_metric_windows_are_fspecial(size, sigma):
+    """SSIM's and VIF's windows: the one Gaussian window, squared, is
+    MATLAB's fspecial (which truncates none of their entries)."""
+    kernel = gaussian_kernel1d(size, sigma, torch.float64).numpy()
+    np.testing.assert_allclose(
+        np.outer(kernel, kernel),
+        ref.fspecial_gaussian(size, sigma),
+        rtol=1e-14,
+        atol=0)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('shape', [(2, 2), (2, 7), (5, 2), (3, 6, 9)])
+def test_torch_gradient_is_matlab_gradient(dtype, shape):
+    """AG's gradient is MATLAB's: central differences inside, one-sided at
+    the borders, bit for bit (torch.gradient with edge_order=1)."""
+    x = torch.randn(
+        shape,
+        dtype=dtype,
+        generator=torch.Generator().manual_seed(len(shape)))
+
+    def matlab(x, dim):
+        grad = torch.empty_like(x)
+        n = x.shape[dim]
+        grad.narrow(dim, 0, 1).copy_(x.narrow(dim, 1, 1) - x.narrow(dim, 0, 1))
+        grad.narrow(
+            dim, n - 1,
+            1).copy_(x.narrow(dim, n - 1, 1) - x.narrow(dim, n - 2, 1))
+        for i in range(1, n - 1):
+            grad.narrow(dim, i, 1).copy_(
+                (x.narrow(dim, i + 1, 1) - x.narrow(dim, i - 1, 1)) / 2)
+        return grad
+
+    grad_y, grad_x = torch.gradient(x, dim=(-2, -1), edge_order=1)
+    assert torch.equal(grad_x, matlab(x, -1))
+    assert torch.equal(grad_y, matlab(x, -2))
 
 
 def test_entropy_sd_of_two_levels():

@@ -10,7 +10,7 @@ import torch
 
 from segmif_mm.evaluation.functional import fusion_metrics, rgb_to_gray
 from segmif_mm.evaluation.fusion_leaderboard import (baseline_fusions,
-                                                     leaderboard,
+                                                     best_method, leaderboard,
                                                      leaderboard_table,
                                                      rank_methods)
 
@@ -22,8 +22,23 @@ def test_baselines():
     ir = torch.tensor([[0, 255, 10], [3, 4, 200]], dtype=torch.uint8)
     vis = torch.tensor([[1, 254, 20], [4, 4, 0]], dtype=torch.uint8)
     out = baseline_fusions(ir, vis)
+    assert list(out) == ['infrared', 'visible', 'average', 'maximum']
+    assert out['infrared'].tolist() == ir.tolist()
+    assert out['visible'].tolist() == vis.tolist()
     assert out['average'].tolist() == [[1, 255, 15], [4, 4, 100]]
     assert out['maximum'].tolist() == [[1, 255, 20], [4, 4, 200]]
+
+
+def test_undefined_means_rank_last():
+    means = dict(
+        a=dict(SCD=float('nan'), MSE=0.02),
+        b=dict(SCD=-0.5, MSE=float('nan')),
+        c=dict(SCD=1.2, MSE=0.03))
+    ranks = rank_methods(means, ['SCD', 'MSE'])
+    assert [ranks[m]['SCD'] for m in 'abc'] == [3, 2, 1]
+    assert [ranks[m]['MSE'] for m in 'abc'] == [1, 3, 2]
+    rows = leaderboard(means, ['SCD', 'MSE'])
+    assert best_method(rows, 'SCD') == 'c' and best_method(rows, 'MSE') == 'a'
 
 
 def test_ranks_higher_better_except_mse_and_ties():
@@ -73,9 +88,21 @@ def test_tool_ranks_folders_and_baselines(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads((out / 'leaderboard.json').read_text())
     rows = {r['method']: r for r in report['leaderboard']}
-    assert set(rows) == {'good', 'blank', 'average', 'maximum'}
+    assert set(rows) == {
+        'good', 'blank', 'infrared', 'visible', 'average', 'maximum'
+    }
     assert report['num_images'] == 2
-    assert rows['blank']['rank']['SD'] == 4  # a flat image has SD 0
+    assert rows['blank']['rank']['SD'] == 6  # a flat image has SD 0
+    # either source alone: F - A (or F - B) is zero, its SCD undefined
+    assert np.isnan(rows['infrared']['mean']['SCD'])
+    # behind the four defined values, tied with the visible image
+    assert rows['infrared']['rank']['SCD'] == rows['visible']['rank'][
+        'SCD'] == 5
+    assert rows['infrared']['mean']['SD'] == pytest.approx(
+        np.mean([
+            float(cv2.imread(str(folders['ir'] / f'p{i}.png'), 0).std())
+            for i in range(2)
+        ]))
     assert rows['blank']['mean']['SD'] == 0
     # 'good' holds max(A, B'), close to but not the maximum baseline (the
     # tool's grey conversion is MATLAB's rgb2gray, OpenCV's differs)
@@ -112,4 +139,4 @@ def test_tool_rejects_missing_fused_image(tmp_path):
                             capture_output=True,
                             text=True)
     assert result.returncode != 0
-    assert "e.g. ['b']" in result.stderr
+    assert f"no m image named b in {tmp_path / 'm'}" in result.stderr

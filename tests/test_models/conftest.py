@@ -38,7 +38,7 @@ TINY_BACKBONES = dict(
 @pytest.fixture(scope='session')
 def mmpretrain_models() -> None:
     """Register mmpretrain's backbones (as the ConvNeXt configs do)."""
-    import segmif_mm.utils.mmpretrain_models  # noqa: F401
+    import segmif_mm.models.mmpretrain_models  # noqa: F401
 
 
 @pytest.fixture

@@ -47,7 +47,10 @@ import time
 from statistics import median
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from segmif_mm.utils import add_shape_argument
+import mmengine
+
+from segmif_mm.apis import add_shape_argument
+from segmif_mm.utils import atomic_backend_args
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 OFFICIAL_SCRIPT = osp.join(
@@ -380,9 +383,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         quiet_rounds=[i + 1 for i, mark in enumerate(marks) if not mark],
         summary=summary)
     for path in {args.json, args.append} - {None}:
-        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        with open(path, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(
+            report, path, backend_args=atomic_backend_args(path), indent=2)
         print(f'Results written to {path}')
     return report
 

@@ -30,22 +30,19 @@ The summary's worst-set 8-bit p99.9 is the figure docs/benchmarks.md
 quotes for the tools' ``--precision bf16``.
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import mmengine
 import numpy as np
 import torch
 from mmengine.config import Config
 
 from segmif_mm.apis import init_fusion_model, init_model
+from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.deploy import convert_for_cpu_inference, cpu_bf16_support
-from segmif_mm.utils import match_by_stem
-from segmif_mm.utils.quantization import to_uint8
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from segmif_mm.utils import atomic_backend_args, find_resource, to_uint8
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -70,7 +67,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='fusion weights (default: the shipped ones)')
     parser.add_argument(
         '--seg-config',
-        default=osp.join(REPO, 'configs', 'segmif_fmb.py'),
+        default=str(find_resource('configs/segmif_fmb.py')),
         help='config of the segmentation agreement model (random weights)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=None)
@@ -154,7 +151,7 @@ def evenly_spaced(items: list, limit: int) -> list:
 def evaluate_set(folder: str, limit: int, fusion_model: torch.nn.Module,
                  seg_model: torch.nn.Module) -> dict:
     """bf16 against fp32 on one image set (``folder/ir``, ``folder/vi``)."""
-    matching = match_by_stem(
+    matching = match_by_name(
         dict(ir=osp.join(folder, 'ir'), vis=osp.join(folder, 'vi')))
     pairs = evenly_spaced(matching.matched, limit)
     if not pairs:
@@ -210,16 +207,18 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     report = dict(
         sets=sets,
         worst_p999_grey=worst,
-        seg_config=osp.relpath(osp.abspath(args.seg_config), REPO),
+        seg_config=args.seg_config,
         seg_weights=f'random, seed {args.seed}',
         fusion_weights=args.fusion_checkpoint or 'shipped',
         threads=torch.get_num_threads(),
         cpu_bf16_support=cpu_bf16_support(),
         torch=torch.__version__)
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(
+            report,
+            args.json,
+            backend_args=atomic_backend_args(args.json),
+            indent=2)
         print(f'Results written to {args.json}')
     return report
 

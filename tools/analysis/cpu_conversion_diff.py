@@ -18,9 +18,8 @@ from typing import Dict, Optional, Sequence
 import torch
 from mmengine.config import Config
 
-from segmif_mm.apis import init_model
+from segmif_mm.apis import add_shape_argument, init_model
 from segmif_mm.deploy import convert_for_cpu_inference
-from segmif_mm.utils import add_shape_argument
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -5,42 +5,42 @@
         --out-dir leaderboard/ [--metrics EN SD SF SCD] [--no-baselines]
 
 Every ``NAME=FUSED_DIR`` folder holds one fused image per pair, matched to
-the sources by file name without suffix (any image suffix). The pixel
-average and the pixel maximum of the grey sources are added as baselines
-(``average``, ``maximum``). All images are compared as 8-bit grey images
-with the conventions of the MATLAB suite of the fusion literature (see
+the sources by name as the datasets pair images
+(:mod:`segmif_mm.datasets.file_pairing`: relative path without suffix);
+every name must be in every folder. Four plain baselines are added: each
+grey source alone (``infrared``, ``visible``), their pixel average and
+their pixel maximum (``average``, ``maximum``). All images are compared as
+8-bit grey images with the conventions of the MATLAB suite of the fusion
+literature (see
 ``segmif_mm.evaluation.functional``). Writes ``leaderboard.txt`` (methods
 ordered by mean rank; per metric the mean and, in brackets, the rank),
 ``leaderboard.json`` (means, ranks and per-image values) and
-``leaderboard.png`` (a bar chart per metric with the spread over images).
+``leaderboard.png`` (a bar chart per metric with the spread over images,
+the best mean of each metric starred).
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Dict, List
 
 import cv2
+import mmengine
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
+from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.evaluation.functional import fusion_metrics, rgb_to_gray
-from segmif_mm.evaluation.fusion_leaderboard import (DEFAULT_METRICS,
-                                                     baseline_fusions,
-                                                     leaderboard,
-                                                     leaderboard_table,
-                                                     plot_leaderboard)
-from segmif_mm.utils import images_by_stem
-
-BASELINES = ('average', 'maximum')
+from segmif_mm.evaluation import fusion_leaderboard as board
+from segmif_mm.evaluation.functional import (GRADIENT_RETENTION_METRICS,
+                                             fusion_metrics,
+                                             gradient_retention, rgb_to_gray)
+from segmif_mm.utils import atomic_backend_args
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Rank fused-image folders (and the average/maximum '
-        'baselines) by the fusion-quality metrics')
+        description='Rank fused-image folders (and the infrared, visible, '
+        'average and maximum baselines) by the fusion-quality metrics')
     parser.add_argument('--ir', required=True, help='infrared image folder')
     parser.add_argument('--vis', required=True, help='visible image folder')
     parser.add_argument(
@@ -52,22 +52,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--metrics',
         nargs='+',
-        default=list(DEFAULT_METRICS),
-        choices=list(DEFAULT_METRICS) + ['PSNR_textbook'],
-        help='metrics to rank by (default: all twelve)')
+        default=list(board.DEFAULT_METRICS),
+        choices=list(board.DEFAULT_METRICS) + ['PSNR_textbook'] +
+        list(GRADIENT_RETENTION_METRICS),
+        help='metrics to rank by (default: the twelve of the MATLAB suite; '
+        'GR_ir and GR_vis are the share of each source\'s gradient the '
+        'fused image keeps)')
     parser.add_argument(
         '--no-baselines',
         action='store_true',
-        help='do not add the pixel average and maximum')
+        help='do not add the baselines (each source alone, the pixel '
+        'average and maximum)')
     args = parser.parse_args()
     methods: Dict[str, str] = {}
     for item in args.methods:
         name, sep, folder = item.partition('=')
         if not sep or not name or not folder:
             parser.error(f'methods are given as NAME=FUSED_DIR, got {item!r}')
-        if name in methods or (name in BASELINES and not args.no_baselines):
-            parser.error(f'method name {name!r} is used twice (average and '
-                         'maximum are the baselines)')
+        if name in methods or (name in board.BASELINES
+                               and not args.no_baselines):
+            parser.error(f'method name {name!r} is used twice ('
+                         f'{", ".join(board.BASELINES)} are the baselines)')
         methods[name] = folder
     if not methods and args.no_baselines:
         parser.error('nothing to rank: give NAME=FUSED_DIR folders')
@@ -96,29 +101,32 @@ def read_grey(path: str) -> torch.Tensor:
 
 def main() -> None:
     args = parse_args()
-    irs, viss = images_by_stem(args.ir)[0], images_by_stem(args.vis)[0]
-    folders = {name: images_by_stem(d)[0] for name, d in args.methods.items()}
-    names = sorted(viss)
-    for option, images in [('--ir', irs)] + list(folders.items()):
-        missing = sorted(set(names) - set(images))
-        if missing:
-            raise ValueError(
-                f'{option} has no image for {len(missing)} of the '
-                f'{len(names)} visible images, e.g. {missing[:5]}; fused '
-                'images are matched to the sources by name without suffix.')
-    methods: List[str] = list(folders) + \
-        ([] if args.no_baselines else list(BASELINES))
+    matching = match_by_name({
+        '--ir': args.ir,
+        '--vis': args.vis,
+        **args.methods
+    })
+    if matching.problems:
+        raise ValueError(
+            f'{len(matching.problems)} names are not in every folder, e.g. '
+            f'{matching.problems[:3]}; fused images are matched to the '
+            'sources by name.')
+    names = [name for name, _ in matching.matched]
+    paths = dict(matching.matched)
+    methods: List[str] = list(args.methods) + \
+        ([] if args.no_baselines else list(board.BASELINES))
     per_image = {m: {k: [] for k in args.metrics} for m in methods}
     loader = LoadMultiModalImages()
     progress = ProgressBar(len(names))
     for name in names:
-        sources = loader(dict(img_path=viss[name], ir_path=irs[name]))
+        sources = loader(
+            dict(img_path=paths[name]['--vis'], ir_path=paths[name]['--ir']))
         ir = torch.from_numpy(sources['ir'])
         vis = rgb_to_gray(
             torch.from_numpy(sources['img']).permute(2, 0, 1).contiguous())
-        fused = {m: read_grey(folders[m][name]) for m in folders}
+        fused = {m: read_grey(paths[name][m]) for m in args.methods}
         if not args.no_baselines:
-            fused.update(baseline_fusions(ir, vis))
+            fused.update(board.baseline_fusions(ir, vis))
         for method, image in fused.items():
             if image.shape != ir.shape:
                 raise ValueError(
@@ -126,6 +134,7 @@ def main() -> None:
                     f'{tuple(image.shape)} (HxW), the sources are '
                     f'{tuple(ir.shape)}.')
             values = fusion_metrics(image, ir, vis)
+            values.update(gradient_retention(image, ir, vis))
             for metric in args.metrics:
                 per_image[method][metric].append(float(values[metric]))
         progress.update()
@@ -136,23 +145,24 @@ def main() -> None:
         }
         for m in methods
     }
-    rows = leaderboard(means, args.metrics)
-    table = leaderboard_table(rows, len(names)).get_string()
+    rows = board.leaderboard(means, args.metrics)
+    table = board.leaderboard_table(rows, len(names)).get_string()
     print('\n' + table)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'leaderboard.txt'), 'w') as f:
-        f.write(table + '\n')
-    with open(osp.join(args.out_dir, 'leaderboard.json'), 'w') as f:
-        json.dump(
-            dict(
-                num_images=len(names),
-                images=names,
-                leaderboard=rows,
-                per_image=per_image),
-            f,
-            indent=1)
-    plot_leaderboard(rows, per_image, osp.join(args.out_dir,
-                                               'leaderboard.png'))
+    text_file = osp.join(args.out_dir, 'leaderboard.txt')
+    mmengine.put_text(
+        table + '\n', text_file, backend_args=atomic_backend_args(text_file))
+    json_file = osp.join(args.out_dir, 'leaderboard.json')
+    mmengine.dump(
+        dict(
+            num_images=len(names),
+            images=names,
+            leaderboard=rows,
+            per_image=per_image),
+        json_file,
+        backend_args=atomic_backend_args(json_file),
+        indent=1)
+    board.plot_leaderboard(rows, per_image,
+                           osp.join(args.out_dir, 'leaderboard.png'))
     print(f'leaderboard.txt, leaderboard.json and leaderboard.png written to '
           f'{args.out_dir}')
 

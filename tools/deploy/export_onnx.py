@@ -24,8 +24,6 @@ ConvNeXt) are traced and run at multiples of it.
 """
 import argparse
 import importlib
-import os
-import os.path as osp
 from contextlib import contextmanager
 from typing import Dict, Iterator, Sequence, Tuple
 
@@ -34,8 +32,8 @@ import torch
 from mmengine.config import DictAction
 from torch import Tensor, nn
 
-from segmif_mm.apis import init_model
-from segmif_mm.utils import add_shape_argument
+from segmif_mm.apis import add_shape_argument, init_model
+from segmif_mm.utils import write_atomically
 
 INPUT_NAMES = ('ir', 'vis')
 OUTPUT_NAMES = ('fused', 'seg_logits')
@@ -133,20 +131,21 @@ def export(wrapper: SegMiFOnnxWrapper, out: str, batch_size: int,
     ir = torch.rand(batch_size, 1, *shape, generator=generator)
     vis = torch.rand(batch_size, 3, *shape, generator=generator)
     dynamic = {0: 'batch', 2: 'height', 3: 'width'}
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with torch.no_grad(), traceable_unflatten():
+    dynamic_axes = {name: dynamic for name in INPUT_NAMES + OUTPUT_NAMES}
+
+    def write(path: str) -> None:
         torch.onnx.export(
             wrapper, (ir, vis),
-            out,
+            path,
             input_names=list(INPUT_NAMES),
             output_names=list(OUTPUT_NAMES),
-            dynamic_axes={
-                name: dynamic
-                for name in INPUT_NAMES + OUTPUT_NAMES
-            },
+            dynamic_axes=dynamic_axes,
             opset_version=opset,
             do_constant_folding=True,
             dynamo=False)
+
+    with torch.no_grad(), traceable_unflatten():
+        write_atomically(out, write)
 
 
 def check_parity(wrapper: SegMiFOnnxWrapper, out: str,

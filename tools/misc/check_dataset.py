@@ -22,12 +22,10 @@ import sys
 import time
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
-import segmif_mm  # noqa: F401  (registers segmif_mm's modules)
-from mmseg.registry import DATASETS
-from segmif_mm.datasets import check_dataset, leaf_datasets
+from segmif_mm.datasets import (build_split_dataset, check_dataset,
+                                leaf_datasets)
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,11 +55,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    loader_cfg = cfg.get(f'{args.split}_dataloader')
-    if not loader_cfg or 'dataset' not in loader_cfg:
-        raise KeyError(f'The config has no {args.split}_dataloader.dataset.')
-    dataset = DATASETS.build(loader_cfg.dataset)
+    dataset = build_split_dataset(cfg, args.split)
 
     num_samples = sum(len(leaf) for leaf in leaf_datasets(dataset))
     start = time.perf_counter()

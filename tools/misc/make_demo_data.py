@@ -13,12 +13,14 @@ here.
 import argparse
 import os
 import os.path as osp
+from pathlib import Path
 from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 
 from segmif_mm.datasets import SegMiFDemoDataset
+from segmif_mm.utils import write_atomically
 
 DEMO_CLASSES = SegMiFDemoDataset.METAINFO['classes']
 BACKGROUND, PERSON, CAR, SIGN = range(len(DEMO_CLASSES))
@@ -215,7 +217,8 @@ def _render_frame(rng: np.random.Generator, size: Tuple[int, int],
 
 
 def _write_png(path: str, image: np.ndarray) -> bool:
-    """Write a PNG unless the file already holds exactly these bytes.
+    """Write a PNG (atomically) unless the file already holds exactly these
+    bytes.
 
     Returns:
         bool: Whether the file was (re)written.
@@ -228,8 +231,7 @@ def _write_png(path: str, image: np.ndarray) -> bool:
         with open(path, 'rb') as f:
             if f.read() == data:
                 return False
-    with open(path, 'wb') as f:
-        f.write(data)
+    write_atomically(path, lambda tmp: Path(tmp).write_bytes(data))
     return True
 
 

@@ -7,7 +7,9 @@ Loads the training checkpoint CKPT into the model of CONFIG and writes
 ``OUT`` with ``state_dict`` = the fusion head and the backbone stages that
 give its guidance (``segmif_mm.apis.fusion_state_keys``), float16 unless
 ``--fp32``, and ``meta`` = the config file, the source checkpoint's
-iteration and every ``--note`` (provenance: command, data, metrics...). The
+iteration, the options that decide the fused image
+(``fusion_function``, checked wherever the file is loaded) and every
+``--note`` (provenance: command, data, metrics...). The
 file holds tensors and plain values only, so ``torch.load(...,
 weights_only=True)`` reads it; ``tools/fuse.py`` and
 ``segmif_mm.apis.init_fusion_model`` load it.
@@ -18,6 +20,7 @@ import os.path as osp
 import torch
 
 from segmif_mm.apis import extract_fusion_weights, init_model
+from segmif_mm.models.utils import fusion_function
 from segmif_mm.utils import write_atomically
 
 
@@ -59,6 +62,7 @@ def main() -> None:
         source_checkpoint=osp.basename(args.checkpoint),
         iteration=int(source.get('meta', {}).get('iter', -1)),
         dtype='float32' if args.fp32 else 'float16',
+        fusion_function=fusion_function(model.cfg.model),
         **args.note)
     write_atomically(
         args.out,

@@ -27,7 +27,7 @@ from typing import Optional
 import torch
 
 from segmif_mm.models.utils import inflate_rgb_weight
-from segmif_mm.utils import load_trusted_checkpoint
+from segmif_mm.utils import load_trusted_checkpoint, write_atomically
 
 
 def input_layer_key(state_dict: dict, key: Optional[str] = None) -> str:
@@ -86,7 +86,7 @@ def main() -> None:
         parser.error(f'{args.src} does not exist.')
     checkpoint = load_trusted_checkpoint(args.src, map_location='cpu')
     key = inflate_checkpoint(checkpoint, args.in_channels, args.key)
-    torch.save(checkpoint, args.dst)
+    write_atomically(args.dst, lambda tmp: torch.save(checkpoint, tmp))
     print(f'{key}: 3 -> {args.in_channels} input channels; wrote {args.dst}')
 
 

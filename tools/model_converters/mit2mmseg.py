@@ -37,7 +37,6 @@ Usage:
     python tools/model_converters/mit2mmseg.py mit_b3.pth mit_b3_mmseg.pth
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import re
@@ -45,6 +44,8 @@ from collections import OrderedDict
 from typing import Dict
 
 import torch
+
+from segmif_mm.utils import write_atomically
 
 PATCH_EMBED = re.compile(r'patch_embed(\d+)\.(proj|norm)\.(weight|bias)')
 BLOCK = re.compile(r'block(\d+)\.(\d+)\.(.+)')
@@ -242,9 +243,7 @@ def main() -> None:
         converted = convert_mit(state_dict)
     except MiTConversionError as error:
         raise SystemExit(f'mit2mmseg: cannot convert {args.src}: {error}')
-    dst_dir = osp.dirname(osp.abspath(args.dst))
-    os.makedirs(dst_dir, exist_ok=True)
-    torch.save(converted, args.dst)
+    write_atomically(args.dst, lambda tmp: torch.save(converted, tmp))
     print(f'Converted {len(converted)} tensors from {args.src} to {args.dst}')
 
 

@@ -12,6 +12,7 @@ train_pipeline = [
     dict(type='LoadMultiModalImages'),
     dict(type='LoadMultiModalAnnotations'),
     dict(type='PhotoMetricDistortion'),
+    dict(type='GenerateSaliencyMaps'),  # fusion-loss weights, whole image
     dict(type='ConcatInfrared'),
     dict(
         type='RandomResize',
@@ -20,7 +21,7 @@ train_pipeline = [
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys=meta_keys)
+    dict(type='PackFusionSegInputs', meta_keys=meta_keys)
 ]
 test_pipeline = [
     dict(type='LoadMultiModalImages'),

@@ -11,10 +11,11 @@ meta_keys = ('img_path', 'ir_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction')
 train_pipeline = [
     dict(type='LoadMultiModalImages'),
+    dict(type='GenerateSaliencyMaps'),  # fusion-loss weights, whole image
     dict(type='ConcatInfrared'),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', meta_keys=meta_keys)
+    dict(type='PackFusionSegInputs', meta_keys=meta_keys)
 ]
 test_pipeline = [
     dict(type='LoadMultiModalImages'),

@@ -4,7 +4,7 @@
 # and 192 channels, taken from the backbone) are those of segmif_mit-b0.py.
 # ImageNet weights: an mmpretrain ConvNeXt-T checkpoint in pretrain/ (keys
 # `backbone.*`, hence the prefix; see the README). Leaf configs add
-# 'segmif_mm.utils.mmpretrain_models' to custom_imports for the backbone.
+# 'segmif_mm.models.mmpretrain_models' to custom_imports for the backbone.
 _base_ = ['./segmif_mit-b0.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

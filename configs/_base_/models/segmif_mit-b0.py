@@ -49,19 +49,28 @@ model = dict(
         growth=32,
         dilations=(2, 2, 2, 2, 2),
         num_blocks=1,
+        # HIA contexts softmax_key(tau * cosine(K, V)), tau_0 = 10: not
+        # uniform at initialisation at any image size (docs/fusion_real.md
+        # section 3); the shipped fusion weights use the same form.
         hia_cfgs=[
             dict(
                 type='HierarchicalInteractiveAttention',
                 channels=64,
                 num_heads=8,
                 use_soam=True,
-                use_moam=True),
+                use_moam=True,
+                context_scale='cosine',
+                context_axis='key',
+                temperature_init=10.0),
             dict(
                 type='HierarchicalInteractiveAttention',
                 channels=64,
                 num_heads=8,
                 use_soam=True,
-                use_moam=True),
+                use_moam=True,
+                context_scale='cosine',
+                context_axis='key',
+                temperature_init=10.0),
         ]),
     # L_f = L_SSIM + 10 L_MSE + 100 L_grad with Ma's VSM rule: each term
     # gets a share of the gradient (measured on RoadScene,

@@ -75,7 +75,8 @@ default_hooks = dict(
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
-    check_dataset=dict(type='CheckDatasetHook'))
+    check_dataset=dict(type='CheckDatasetHook'),
+    fusion_function=dict(type='FusionFunctionHook'))
 custom_hooks = [
     dict(
         type='DynamicTaskWeightHook',

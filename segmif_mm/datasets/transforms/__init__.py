@@ -1,4 +1,4 @@
-from .formatting import ConcatInfrared
+from .formatting import ConcatInfrared, PackFusionSegInputs
 from .image_files import (EmptyImageFileError, ImageFileError,
                           MissingImageFileError, MultiPageImageFileError,
                           NonFiniteImageError, TruncatedImageFileError,
@@ -7,9 +7,15 @@ from .image_files import (EmptyImageFileError, ImageFileError,
                           read_image_bytes)
 from .loading import (LoadMultiModalAnnotations, LoadMultiModalImages,
                       LoadMultiModalImagesFromNDArray)
+from .photometric import (RandomGrayscaleVisible, RandomInfraredContrast,
+                          RandomInfraredNoise, RandomVisibleExposure)
+from .saliency import GenerateSaliencyMaps
 
 __all__ = [
-    'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
+    'ConcatInfrared', 'PackFusionSegInputs', 'GenerateSaliencyMaps',
+    'RandomGrayscaleVisible', 'RandomVisibleExposure',
+    'RandomInfraredContrast', 'RandomInfraredNoise',
+    'LoadMultiModalAnnotations', 'LoadMultiModalImages',
     'LoadMultiModalImagesFromNDArray', 'ImageFileError',
     'MissingImageFileError', 'UnreadableImageFileError', 'EmptyImageFileError',
     'TruncatedImageFileError', 'UndecodableImageFileError',

@@ -1,9 +1,12 @@
-"""Formatting of the two modalities into one image array."""
+"""Formatting of the two modalities into one image array, and packing."""
 from typing import Tuple
 
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
+from mmengine.structures import PixelData
 
+from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
 
@@ -70,3 +73,34 @@ class ConcatInfrared(BaseTransform):
         results.pop('ir')
         results['img_shape'] = results['img'].shape[:2]
         return results
+
+
+@TRANSFORMS.register_module()
+class PackFusionSegInputs(PackSegInputs):
+    """:class:`PackSegInputs` that also packs the fusion loss's saliency maps.
+
+    ``gt_saliency`` (from :class:`GenerateSaliencyMaps`, moved by the
+    geometric transforms) becomes the data sample's ``gt_saliency``
+    (``PixelData``, float32 ``[2, H, W]``: S_vis, S_ir). Without it this is
+    exactly :class:`PackSegInputs`.
+
+    Args:
+        meta_keys (Sequence[str]): As :class:`PackSegInputs`.
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Pack inputs, labels, saliency maps and meta information.
+
+        Args:
+            results (dict): Result dict from the pipeline.
+
+        Returns:
+            dict: ``inputs`` and ``data_samples``.
+        """
+        packed = super().transform(results)
+        if 'gt_saliency' in results:
+            saliency = np.ascontiguousarray(
+                results['gt_saliency'].transpose(2, 0, 1), dtype=np.float32)
+            packed['data_samples'].set_data(
+                dict(gt_saliency=PixelData(data=torch.from_numpy(saliency))))
+        return packed

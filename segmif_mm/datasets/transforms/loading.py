@@ -360,8 +360,10 @@ class LoadMultiModalImagesFromNDArray(LoadMultiModalImages):
 class LoadMultiModalAnnotations(LoadAnnotations):
     """mmseg ``LoadAnnotations`` that checks the loaded class ids.
 
-    After ``reduce_zero_label`` and ``label_map`` (both as in mmseg), every
-    id must be below ``results['num_classes']`` (set by
+    The file is first checked (decoded as it is stored), then loaded by
+    mmseg's own ``LoadAnnotations._load_seg_map``, which applies
+    ``reduce_zero_label`` and ``label_map``; after them every id must be
+    below ``results['num_classes']`` (set by
     :class:`MultiModalSegDataset`) or equal 255 (ignore), the label must be
     single-channel 8-bit ids (16-bit files are accepted when every value is
     at most 255) and as large as the image. Otherwise an error names the
@@ -396,8 +398,9 @@ class LoadMultiModalAnnotations(LoadAnnotations):
     """
 
     def _load_seg_map(self, results: dict) -> None:
-        """Load the label map and validate it (then ``reduce_zero_label``
-        and ``label_map`` as mmseg's ``LoadAnnotations``).
+        """Check the label file, load it with mmseg's
+        ``LoadAnnotations._load_seg_map`` (which applies
+        ``reduce_zero_label`` and ``label_map``), then check the ids.
 
         Args:
             results (dict): Result dict of the dataset.
@@ -408,6 +411,30 @@ class LoadMultiModalAnnotations(LoadAnnotations):
                 f'LoadMultiModalAnnotations needs `num_classes` to check '
                 f'{path}; use a MultiModalSegDataset (or subclass), which '
                 'adds it to every sample.')
+        self._check_file(path, results)
+        if self.reduce_zero_label not in (None, results['reduce_zero_label']):
+            raise ValueError('The dataset has reduce_zero_label='
+                             f'{results["reduce_zero_label"]} but '
+                             'LoadMultiModalAnnotations has '
+                             f'{self.reduce_zero_label}; set it in one place.')
+        super()._load_seg_map(results)
+        num_classes = results['num_classes']
+        ids = np.unique(results['gt_seg_map'])
+        bad = ids[(ids >= num_classes) & (ids != 255)]
+        if bad.size:
+            raise ValueError(
+                f'Label file {path} contains class ids {bad.tolist()} outside '
+                f'the dataset\'s {num_classes} classes (valid: 0-'
+                f'{num_classes - 1} and 255 = ignore). Map stored values to '
+                'class ids with the dataset\'s `label_map` (e.g. '
+                '`label_map={255: 1}` for a binary 0/255 mask), set '
+                '`reduce_zero_label=True` if ids start at 1 with 0 = '
+                'unlabeled, or list all classes in `metainfo`.')
+
+    def _check_file(self, path: str, results: dict) -> None:
+        """Raise the named errors of a label file that mmseg's loader would
+        misread: missing or broken file, several channels, ids beyond 8
+        bits (mmseg casts to uint8), a size other than the image's."""
         data = read_image_bytes(
             path,
             'Label file',
@@ -424,15 +451,13 @@ class LoadMultiModalAnnotations(LoadAnnotations):
                 f'Label file {path} has {label.shape[2]} channels; labels '
                 'must be single-channel class ids (not colour-coded labels, '
                 "e.g. not FMB's color/ folder).")
-        if label.dtype != np.uint8:
-            if label.dtype.kind not in 'ui' or label.min() < 0 or \
-                    label.max() > 255:
-                raise UnsupportedPixelTypeError(
-                    f'Label file {path} has pixel type {label.dtype} with '
-                    f'values {label.min()}-{label.max()}; labels are class '
-                    'ids 0-254 and 255 (ignore). Save it as an 8-bit '
-                    'single-channel PNG.')
-            label = label.astype(np.uint8)
+        if label.dtype != np.uint8 and (label.dtype.kind not in 'ui' or
+                                        label.min() < 0 or label.max() > 255):
+            raise UnsupportedPixelTypeError(
+                f'Label file {path} has pixel type {label.dtype} with '
+                f'values {label.min()}-{label.max()}; labels are class ids '
+                '0-254 and 255 (ignore). Save it as an 8-bit single-channel '
+                'PNG.')
         if 'ori_shape' in results and \
                 tuple(label.shape) != tuple(results['ori_shape'][:2]):
             raise ValueError(
@@ -440,39 +465,3 @@ class LoadMultiModalAnnotations(LoadAnnotations):
                 f'(HxW) but image {results.get("img_path")} is '
                 f'{results["ori_shape"][0]}x{results["ori_shape"][1]}; they '
                 'must have the same size.')
-        label = self._map_ids(label, results)
-        num_classes = results['num_classes']
-        ids = np.unique(label)
-        bad = ids[(ids >= num_classes) & (ids != 255)]
-        if bad.size:
-            raise ValueError(
-                f'Label file {path} contains class ids {bad.tolist()} outside '
-                f'the dataset\'s {num_classes} classes (valid: 0-'
-                f'{num_classes - 1} and 255 = ignore). Map stored values to '
-                'class ids with the dataset\'s `label_map` (e.g. '
-                '`label_map={255: 1}` for a binary 0/255 mask), set '
-                '`reduce_zero_label=True` if ids start at 1 with 0 = '
-                'unlabeled, or list all classes in `metainfo`.')
-        results['gt_seg_map'] = label
-        results['seg_fields'].append('gt_seg_map')
-
-    def _map_ids(self, label: np.ndarray, results: dict) -> np.ndarray:
-        """``reduce_zero_label`` then ``label_map``, exactly as mmseg's
-        ``LoadAnnotations._load_seg_map``."""
-        if self.reduce_zero_label is None:
-            self.reduce_zero_label = results['reduce_zero_label']
-        if self.reduce_zero_label != results['reduce_zero_label']:
-            raise ValueError('The dataset has reduce_zero_label='
-                             f'{results["reduce_zero_label"]} but '
-                             'LoadMultiModalAnnotations has '
-                             f'{self.reduce_zero_label}; set it in one place.')
-        if self.reduce_zero_label:
-            label = label.copy()
-            label[label == 0] = 255
-            label = label - 1
-            label[label == 254] = 255
-        if results.get('label_map', None) is not None:
-            original = label.copy()
-            for old_id, new_id in results['label_map'].items():
-                label[original == old_id] = new_id
-        return label

@@ -25,10 +25,19 @@ class DynamicTaskWeightHook(Hook):
     where :math:`L_i(n)` is the mean unweighted loss of task ``i`` over window
     ``n``, read from the model's ``task_<name>`` outputs. Windows are counted
     only in the phases listed in ``phases`` (by default the phases whose
-    losses λ weights, eq. 7: fusion and joint) and continue across rounds.
-    Until two windows are complete, λ_i = η_i / K (all rates equal). With
-    η_i = K (the default, K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks
-    converge equally.
+    losses λ weights, eq. 7: fusion and joint). Until two windows are
+    complete, λ_i = η_i / K (all rates equal). With η_i = K (the default,
+    K = 2 tasks) eq. 9 is DWA and λ ≈ 1 when the tasks converge equally.
+
+    Across the rounds of an alternating schedule the windows either
+    continue (``reset_per_phase=False``): the first rate of a round then
+    compares a window of this round with the last one of the previous
+    round, before the segmentation phase changed the network; or they
+    restart with every span of counted phases (``reset_per_phase=True``):
+    the history and the partial window are dropped, λ keeps its last value
+    until two windows of the new span are complete, and every rate compares
+    two windows of one span. The measured difference is in
+    ``docs/design.md``.
 
     The model owns the weights (``model.task_weights``); this hook only
     computes and sets them, logs every change, and keeps its history in the
@@ -42,6 +51,8 @@ class DynamicTaskWeightHook(Hook):
         phases (Sequence[str], optional): Phases whose iterations are
             counted. Defaults to None: every phase whose losses are weighted
             by λ (:attr:`~segmif_mm.models.utils.Phase.weighted`).
+        reset_per_phase (bool): Restart the windows with every span of
+            counted phases (see above). Defaults to False.
 
     Example:
         >>> custom_hooks = [dict(type='DynamicTaskWeightHook', temperature=2.0,
@@ -54,7 +65,8 @@ class DynamicTaskWeightHook(Hook):
                  temperature: float = 2.0,
                  etas: Optional[Dict[str, float]] = None,
                  window: int = 50,
-                 phases: Optional[Sequence[str]] = None) -> None:
+                 phases: Optional[Sequence[str]] = None,
+                 reset_per_phase: bool = False) -> None:
         if temperature <= 0 or window < 1:
             raise ValueError('DynamicTaskWeightHook needs temperature > 0 and '
                              f'window >= 1, got {temperature} and {window}.')
@@ -67,10 +79,12 @@ class DynamicTaskWeightHook(Hook):
         self.phases = tuple(phases)
         for phase in self.phases:
             get_phase(phase)
+        self.reset_per_phase = bool(reset_per_phase)
         self.history: List[List[float]] = []
         self.weights = self.weights_from_rates({t: 1.0 for t in self.tasks})
         self._sums = [0.0] * len(self.tasks)
         self._count = 0
+        self._last_iter: Optional[int] = None
 
     def weights_from_rates(self, rates: Dict[str, float]) -> Dict[str, float]:
         """Eq. 9: λ_i = η_i exp(r_i/T) / Σ_k exp(r_k/T) (max-shifted)."""
@@ -97,9 +111,16 @@ class DynamicTaskWeightHook(Hook):
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         model = self._unwrap(runner)
+        if model.phase not in self.phases:
+            return
+        if self.reset_per_phase and self._last_iter is not None and \
+                runner.iter != self._last_iter + 1:
+            self.history = []
+            self._sums, self._count = [0.0] * len(self.tasks), 0
+        self._last_iter = runner.iter
         # no outputs: the update was skipped (non-finite loss), its losses
         # must not reach λ
-        if model.phase not in self.phases or not outputs:
+        if not outputs:
             return
         missing = [t for t in self.tasks if f'task_{t}' not in outputs]
         if missing:
@@ -141,7 +162,8 @@ class DynamicTaskWeightHook(Hook):
             history=[list(h) for h in self.history],
             weights=dict(self.weights),
             sums=list(self._sums),
-            count=self._count)
+            count=self._count,
+            last_iter=self._last_iter)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get('meta', {}).get('dynamic_task_weight')
@@ -151,4 +173,5 @@ class DynamicTaskWeightHook(Hook):
         self.weights = dict(state['weights'])
         self._sums = list(state['sums'])
         self._count = int(state['count'])
+        self._last_iter = state.get('last_iter')
         self._unwrap(runner).task_weights = dict(self.weights)

@@ -10,6 +10,7 @@ from torch import Tensor
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
+from segmif_mm.utils import atomic_backend_args
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 
@@ -36,7 +37,9 @@ class FusionSegVisualizationHook(SegVisualizationHook):
 
       where ``<name>`` is the visible file name without its extension. A
       relative ``out_dir`` is taken relative to the runner's ``work_dir``.
-      Each rank writes its own samples.
+      Each rank writes its own samples. Local files are written atomically
+      (:func:`segmif_mm.utils.atomic_backend_args`): a file under its
+      final name is complete.
     * Test without ``out_dir``: as validation.
 
     The runner's visualizer draws the panels when it is a
@@ -62,7 +65,8 @@ class FusionSegVisualizationHook(SegVisualizationHook):
         with_labels (bool): Whether to write class names on the label
             panels. Defaults to True.
         backend_args (dict, optional): Arguments of the mmengine file
-            backend used for writing. Defaults to None.
+            backend used for writing. Defaults to None (local files,
+            written atomically).
     """
 
     def __init__(self,
@@ -168,10 +172,11 @@ class FusionSegVisualizationHook(SegVisualizationHook):
                     output.pred_sem_seg, palette),
                 panel=panel)
             for folder, image in images.items():
+                path = osp.join(out_dir, folder, name)
                 mmcv.imwrite(
                     mmcv.rgb2bgr(image),
-                    osp.join(out_dir, folder, name),
-                    backend_args=self.backend_args)
+                    path,
+                    backend_args=atomic_backend_args(path, self.backend_args))
             if self.show:
                 self._visualizer.show(
                     panel, win_name=name, wait_time=self.wait_time)

@@ -6,57 +6,17 @@ strided views of the input, which keeps float64 filtering fast on CPU and
 GPU alike.
 """
 import math
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-
-from segmif_mm.utils import gaussian_kernel1d
 
 # Outputs per band of the banded matrix products (rows along H, columns
 # along W): large enough for efficient matrix products, small enough to
 # keep the multiplications by the zeros of the band low. 16 was the
 # fastest of 8-48 for 640x480 and 768x576 images on a 2-core Xeon.
 _BLOCK = 16
-
-
-def gaussian_kernel_1d(size: int,
-                       sigma: float,
-                       dtype: torch.dtype = torch.float64,
-                       device: Optional[torch.device] = None) -> Tensor:
-    """1-D factor of MATLAB ``fspecial('gaussian', size, sigma)``.
-
-    ``fspecial`` builds ``exp(-(x^2 + y^2) / (2 sigma^2))`` on a centred
-    ``size x size`` grid, zeroes entries below ``eps * max`` and normalises
-    the sum to 1. Without that truncation the kernel is the outer product of
-    the normalised 1-D window (:func:`gaussian_kernel1d`, built in float64)
-    with itself, so separable filtering with it reproduces ``fspecial``'s
-    kernel up to float rounding.
-
-    Args:
-        size (int): Kernel size (odd).
-        sigma (float): Standard deviation in pixels.
-        dtype (torch.dtype): Output dtype. Defaults to torch.float64.
-        device (torch.device, optional): Output device. Defaults to None.
-
-    Returns:
-        Tensor: ``[size]`` kernel summing to 1.
-
-    Raises:
-        ValueError: ``fspecial`` would truncate corner entries, so the 2-D
-            kernel would not be separable.
-    """
-    kernel = gaussian_kernel1d(size, sigma, torch.float64)
-    # fspecial zeroes entries below eps * max; the smallest 2-D entry is
-    # the corner, (kernel[0] / kernel[centre]) ** 2 of the maximum.
-    if (kernel[0] / kernel[size // 2]).item()**2 < torch.finfo(
-            torch.float64).eps:
-        raise ValueError(
-            f'fspecial would truncate the {size}x{size} Gaussian with sigma '
-            f'{sigma}; it is not separable. Use a smaller size or larger '
-            'sigma.')
-    return kernel.to(dtype=dtype, device=device)
 
 
 def _toeplitz_block(kernel: Tensor, block: int, stride: int) -> Tensor:
@@ -227,38 +187,6 @@ def filter_valid_unordered(x: Tensor, kernel: Tensor) -> Tuple[Tensor, Tensor]:
         torch.arange(block, device=device))
     valid = ((row < out_h) & (col < out_w)).flatten()
     return out.view(*batch, -1), valid
-
-
-def matlab_gradient(x: Tensor) -> Tuple[Tensor, Tensor]:
-    """Numerical gradient like MATLAB ``[gx, gy] = gradient(x)``.
-
-    Central differences ``(x[i+1] - x[i-1]) / 2`` inside, one-sided
-    differences at the borders, 0 along a dimension of length 1.
-
-    Args:
-        x (Tensor): ``[..., H, W]`` float image(s).
-
-    Returns:
-        tuple[Tensor, Tensor]: ``gx`` (along W) and ``gy`` (along H), both
-        ``[..., H, W]``.
-    """
-    return _gradient_1d(x, -1), _gradient_1d(x, -2)
-
-
-def _gradient_1d(x: Tensor, dim: int) -> Tensor:
-    """MATLAB ``gradient`` along one dimension."""
-    length = x.shape[dim]
-    grad = torch.zeros_like(x)
-    if length < 2:
-        return grad
-    grad.narrow(dim, 0, 1).copy_(x.narrow(dim, 1, 1) - x.narrow(dim, 0, 1))
-    grad.narrow(
-        dim, length - 1,
-        1).copy_(x.narrow(dim, length - 1, 1) - x.narrow(dim, length - 2, 1))
-    if length > 2:
-        grad.narrow(dim, 1, length - 2).copy_(
-            (x.narrow(dim, 2, length - 2) - x.narrow(dim, 0, length - 2)) / 2)
-    return grad
 
 
 def sobel_conv2_same(x: Tensor) -> Tuple[Tensor, Tensor]:

@@ -12,7 +12,6 @@ import torch
 from torch import Tensor
 
 from .conversion import check_grey_images, metric_output
-from .filtering import matlab_gradient
 
 # N^2 * 255^2 must fit in int64 for the exact centred sums.
 _MAX_PIXELS = math.isqrt((2**63 - 1) // 255**2)
@@ -90,7 +89,9 @@ def spatial_frequency_float(fused: Tensor) -> Tensor:
 
 def average_gradient_float(fused: Tensor) -> Tensor:
     """AG of float64 ``[B, H, W]`` images, ``[B]``."""
-    grad_x, grad_y = matlab_gradient(fused)
+    # MATLAB's gradient(): central differences inside, one-sided at the
+    # borders, which is torch.gradient with edge_order=1.
+    grad_y, grad_x = torch.gradient(fused, dim=(-2, -1), edge_order=1)
     height, width = fused.shape[-2:]
     magnitude = torch.sqrt((grad_x * grad_x + grad_y * grad_y) / 2)
     return magnitude.sum((-2, -1)) / ((height - 1) * (width - 1))

@@ -1,7 +1,11 @@
 """Structural fusion metrics: SSIM, VIF and Qabf.
 
 All work on uint8 grey images as float64 in 0-255 and follow the MATLAB
-code the fusion literature evaluates with:
+code the fusion literature evaluates with. Their 2-D Gaussian windows are
+the outer products of :func:`segmif_mm.utils.gaussian_kernel1d` with
+itself, which equal MATLAB's ``fspecial('gaussian', N, sigma)`` because
+``fspecial`` truncates no entry of the windows used here; the SSIM formula
+is :func:`segmif_mm.utils.ssim_from_statistics`, shared with the SSIM loss.
 
 * SSIM: ``ssim_index.m`` of Wang et al. (2004): 11 x 11 Gaussian window
   (sigma 1.5), ``filter2(..., 'valid')``, K1 0.01, K2 0.03, L 255, mean of
@@ -26,9 +30,9 @@ from typing import Optional, Tuple, Union
 import torch
 from torch import Tensor
 
+from segmif_mm.utils import gaussian_kernel1d, ssim_from_statistics
 from .conversion import check_grey_images, metric_output
-from .filtering import (filter_valid, filter_valid_unordered,
-                        gaussian_kernel_1d, sobel_conv2_same)
+from .filtering import filter_valid, filter_valid_unordered, sobel_conv2_same
 
 SSIM_WINDOW_SIZE = 11
 SSIM_SIGMA = 1.5
@@ -96,18 +100,11 @@ def ssim_against_last(images: Tensor,
     """
     if moments is None:
         moments = moment_stack(images)
-    kernel = gaussian_kernel_1d(
-        SSIM_WINDOW_SIZE, SSIM_SIGMA, device=images.device)
+    kernel = gaussian_kernel1d(
+        SSIM_WINDOW_SIZE, SSIM_SIGMA, torch.float64, device=images.device)
     filtered, valid = filter_valid_unordered(moments, kernel)
     mu_s, mu_t, var_s, var_t, cov = local_statistics(filtered, images.shape[1])
-    c1, c2 = (0.01 * 255)**2, (0.03 * 255)**2
-    # ((2 mu_s mu_t + C1) (2 cov + C2)) /
-    # ((mu_s^2 + mu_t^2 + C1) (var_s + var_t + C2)), built in place.
-    # The statistics are fresh tensors, so they are updated in place.
-    luminance = (mu_s * mu_t).mul_(2).add_(c1)
-    luminance.div_(torch.addcmul(mu_t * mu_t, mu_s, mu_s).add_(c1))
-    structure = cov.mul_(2).add_(c2).div_(var_s.add_(var_t).add_(c2))
-    ssim_map = luminance.mul_(structure)
+    ssim_map = ssim_from_statistics(mu_s, mu_t, var_s, var_t, cov, 255)
     return _masked_sum(ssim_map, valid) / valid.sum()
 
 
@@ -166,7 +163,8 @@ def vif_against_last(images: Tensor,
     num = den = 0
     for scale in range(1, VIF_SCALES + 1):
         size = 2**(VIF_SCALES + 1 - scale) + 1
-        kernel = gaussian_kernel_1d(size, size / 5, device=images.device)
+        kernel = gaussian_kernel1d(
+            size, size / 5, torch.float64, device=images.device)
         if scale > 1:
             images = filter_valid(images, kernel, stride=2)
             moments = None

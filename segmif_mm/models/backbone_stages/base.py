@@ -1,44 +1,26 @@
 """Run the first stages of a backbone: the interface and its fallback."""
 import logging
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Tuple, Union
+from typing import List, Tuple
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from mmengine.registry import Registry
 from torch import Tensor, nn
 
-BACKBONE_STAGES: Dict[str, 'BackboneStages'] = {}
+#: :class:`BackboneStages` classes by the import path of the backbone class
+#: they run (``'mmseg.models.backbones.mit.MixVisionTransformer'``). Paths,
+#: not classes, so that a package is not imported before a config asks for
+#: one of its backbones. Register with
+#: ``@BACKBONE_STAGES.register_module(name=[PATH, ...])``.
+BACKBONE_STAGES = Registry('backbone stages')
 
 
 def class_path(cls: type) -> str:
-    """``'package.module.ClassName'`` of a class (the key of
-    :data:`BACKBONE_STAGES`)."""
+    """``'package.module.ClassName'`` of a class (the name it is registered
+    under in :data:`BACKBONE_STAGES`)."""
     return f'{cls.__module__}.{cls.__qualname__}'
-
-
-def register_backbone_stages(*backbones: Union[type, str]):
-    """Register a :class:`BackboneStages` for backbone classes.
-
-    Subclasses of a registered backbone use its entry unless they have their
-    own. Backbones are given as classes or as their import paths
-    (``'mmpretrain.models.backbones.convnext.ConvNeXt'``), so that a package
-    is not imported before a config asks for one of its backbones.
-
-    Example:
-        >>> @register_backbone_stages('my_pkg.backbones.MyNet')
-        >>> class MyNetStages(BackboneStages):
-        >>>     ...
-    """
-
-    def register(stages_cls: type) -> type:
-        for backbone in backbones:
-            key = backbone if isinstance(backbone,
-                                         str) else class_path(backbone)
-            BACKBONE_STAGES[key] = stages_cls()
-        return stages_cls
-
-    return register
 
 
 class BackboneStages(metaclass=ABCMeta):
@@ -152,9 +134,9 @@ class WholeBackboneStages(BackboneStages):
 
 
 def get_backbone_stages(backbone: nn.Module) -> BackboneStages:
-    """The :class:`BackboneStages` registered for a backbone's class (or
-    its closest registered base class), else :class:`WholeBackboneStages`
-    with a warning.
+    """The :class:`BackboneStages` registered in :data:`BACKBONE_STAGES` for
+    a backbone's class (or its closest registered base class), else
+    :class:`WholeBackboneStages` with a warning.
 
     Args:
         backbone (nn.Module): The backbone.
@@ -162,17 +144,19 @@ def get_backbone_stages(backbone: nn.Module) -> BackboneStages:
     Returns:
         BackboneStages: The stage runner.
     """
+    # Looked up in the registry's table: its get() would read the dots of
+    # an import path as a scope.
     for cls in type(backbone).__mro__:
-        stages = BACKBONE_STAGES.get(class_path(cls))
-        if stages is not None:
-            return stages
+        stages_cls = BACKBONE_STAGES.module_dict.get(class_path(cls))
+        if stages_cls is not None:
+            return stages_cls()
     print_log(
         f'No BackboneStages registered for {class_path(type(backbone))}: '
         'the guidance pass runs the whole backbone and takes its first '
         'outputs as the stage features (correct if it returns one map per '
-        'stage from stage 0 on, but slower). Register one with '
-        'segmif_mm.models.backbone_stages.register_backbone_stages to run '
-        'only the stages needed.',
+        'stage from stage 0 on, but slower). Register one in '
+        'segmif_mm.models.backbone_stages.BACKBONE_STAGES to run only the '
+        'stages needed.',
         logger='current',
         level=logging.WARNING)
     return WholeBackboneStages()

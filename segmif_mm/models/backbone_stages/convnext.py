@@ -4,10 +4,11 @@ from typing import List, Tuple
 
 from torch import Tensor, nn
 
-from .base import BackboneStages, output_norm, register_backbone_stages
+from .base import BACKBONE_STAGES, BackboneStages, output_norm
 
 
-@register_backbone_stages('mmpretrain.models.backbones.convnext.ConvNeXt')
+@BACKBONE_STAGES.register_module(
+    name='mmpretrain.models.backbones.convnext.ConvNeXt')
 class ConvNeXtStages(BackboneStages):
     """``downsample_layers[i]``, ``stages[i]`` and the output norm
     ``norm{i}`` up to stage k, as ``ConvNeXt.forward`` with

@@ -6,10 +6,10 @@ from torch import Tensor, nn
 
 from mmseg.models.backbones import MixVisionTransformer
 from mmseg.models.utils import nlc_to_nchw
-from .base import BackboneStages, register_backbone_stages
+from .base import BACKBONE_STAGES, BackboneStages, class_path
 
 
-@register_backbone_stages(MixVisionTransformer)
+@BACKBONE_STAGES.register_module(name=class_path(MixVisionTransformer))
 class MiTStages(BackboneStages):
     """``backbone.layers[i] = [patch_embed, blocks, norm]``, run as
     ``MixVisionTransformer.forward`` does, up to stage k.

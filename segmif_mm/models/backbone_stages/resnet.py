@@ -4,10 +4,10 @@ from typing import List, Tuple
 from torch import Tensor, nn
 
 from mmseg.models.backbones import ResNet
-from .base import BackboneStages, register_backbone_stages
+from .base import BACKBONE_STAGES, BackboneStages, class_path
 
 
-@register_backbone_stages(ResNet)
+@BACKBONE_STAGES.register_module(name=class_path(ResNet))
 class ResNetStages(BackboneStages):
     """The stem (``conv1``/``norm1``/ReLU, or the deep ``stem`` of V1c/V1d)
     and max pooling, then ``res_layers[i]`` up to stage k, as

@@ -4,10 +4,10 @@ from typing import List, Tuple
 from torch import Tensor, nn
 
 from mmseg.models.backbones import SwinTransformer
-from .base import BackboneStages, output_norm, register_backbone_stages
+from .base import BACKBONE_STAGES, BackboneStages, class_path, output_norm
 
 
-@register_backbone_stages(SwinTransformer)
+@BACKBONE_STAGES.register_module(name=class_path(SwinTransformer))
 class SwinStages(BackboneStages):
     """Patch embedding (+ absolute position embedding), then ``stages[i]``
     with its output norm ``norm{i}``, as ``SwinTransformer.forward``.

@@ -1,4 +1,4 @@
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -40,8 +40,9 @@ class FusionLoss(nn.Module):
     Args:
         ssim_cfg (dict): Config of the structure loss (``L_SSIM``).
             Defaults to ``dict(type='SSIMLoss')``.
-        pixel_cfg (dict): Config of the saliency pixel loss (``L_MSE``).
-            Defaults to ``dict(type='SaliencyPixelLoss')``.
+        pixel_cfg (dict): Config of the saliency pixel loss (``L_MSE``),
+            called as ``loss(u, x, y, saliency)``. Defaults to
+            ``dict(type='SaliencyPixelLoss')``.
         grad_cfg (dict): Config of the detail loss (``L_grad``).
             Defaults to ``dict(type='GradientDetailLoss')``.
         eta (float): Weight of the gradient loss, non-negative.
@@ -69,13 +70,21 @@ class FusionLoss(nn.Module):
                              f'differ, got {names}; set distinct loss_name '
                              f'values in ssim_cfg, pixel_cfg and grad_cfg.')
 
-    def forward(self, u: Tensor, x: Tensor, y: Tensor) -> Dict[str, Tensor]:
+    def forward(self,
+                u: Tensor,
+                x: Tensor,
+                y: Tensor,
+                saliency: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Forward function.
 
         Args:
             u (Tensor): Fused luminance ``[B, 1, H, W]`` in [0, 1].
             x (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
             y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+            saliency (Tensor, optional): Saliency maps of the whole source
+                images ``[B, 2, H, W]`` for the pixel loss (see
+                :meth:`SaliencyPixelLoss.saliency_weights`). Defaults to
+                None (computed from ``x`` and ``y``).
 
         Returns:
             dict[str, Tensor]: Scalar float32 terms keyed by loss name (by
@@ -87,6 +96,6 @@ class FusionLoss(nn.Module):
             u, x, y = u.float(), x.float(), y.float()
             return {
                 self.loss_ssim.loss_name: self.loss_ssim(u, x, y),
-                self.loss_pixel.loss_name: self.loss_pixel(u, x, y),
+                self.loss_pixel.loss_name: self.loss_pixel(u, x, y, saliency),
                 self.loss_grad.loss_name: self.eta * self.loss_grad(u, x, y),
             }

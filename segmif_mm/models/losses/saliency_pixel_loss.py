@@ -1,4 +1,4 @@
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,7 +17,12 @@ class SaliencyPixelLoss(nn.Module):
 
     The weights come from the visual saliency maps ``S_x``, ``S_y`` in
     ``[0, 1]`` (VSM, Ma et al. 2017, see :func:`visual_saliency_map`) of the
-    two sources, computed on the fly, and ``m_2 = 1 - m_1``:
+    two sources, and ``m_2 = 1 - m_1``. VSM depends on the whole image's
+    histogram, so training on crops passes the maps of the whole images
+    (``saliency``, from the pipeline's
+    :class:`~segmif_mm.datasets.transforms.GenerateSaliencyMaps`);
+    without them they are computed from the given images on their device.
+    The rule:
 
     * ``weight_rule='ma'`` (default): Ma et al.'s own rule for two saliency
       maps, :math:`m_1 = 0.5 + 0.5 (S_x - S_y)`, in ``[0, 1]``. Where both
@@ -70,9 +75,11 @@ class SaliencyPixelLoss(nn.Module):
         self.loss_name_ = loss_name
 
     @staticmethod
-    def saliency_weights(x: Tensor,
-                         y: Tensor,
-                         rule: str = 'ma') -> Tuple[Tensor, Tensor]:
+    def saliency_weights(
+            x: Tensor,
+            y: Tensor,
+            rule: str = 'ma',
+            saliency: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """VSM weights of the two sources.
 
         Args:
@@ -80,6 +87,12 @@ class SaliencyPixelLoss(nn.Module):
             y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
             rule (str): ``'ma'`` or ``'ratio'`` (class docstring).
                 Defaults to 'ma'.
+            saliency (Tensor, optional): ``[B, 2, H, W]``: the saliency maps
+                S_x, S_y in [0, 1] of the whole images ``x`` and ``y`` were
+                cut from (:class:`~segmif_mm.datasets.transforms.
+                GenerateSaliencyMaps`); entries above 1 (padding marked with
+                255) get equal weights. Defaults to None: the maps of ``x``
+                and ``y`` themselves, which is the same for whole images.
 
         Returns:
             tuple[Tensor, Tensor]: ``m1`` and ``m2 = 1 - m1``, each
@@ -88,30 +101,49 @@ class SaliencyPixelLoss(nn.Module):
         if rule not in WEIGHT_RULES:
             raise ValueError(f'rule must be one of {WEIGHT_RULES}, got '
                              f'{rule!r}.')
-        sal_x = visual_saliency_map(x)
-        sal_y = visual_saliency_map(y)
+        if saliency is None:
+            sal_x, sal_y = visual_saliency_map(x), visual_saliency_map(y)
+            padded = None
+        else:
+            if saliency.shape != (x.shape[0], 2, *x.shape[2:]):
+                raise ValueError(
+                    f'saliency must be [B, 2, H, W] = '
+                    f'{[x.shape[0], 2, *x.shape[2:]]} (S_x, S_y of the '
+                    f'sources), got {list(saliency.shape)}.')
+            saliency = saliency.detach().to(x.dtype)
+            padded = (saliency > 1).any(dim=1, keepdim=True)
+            sal_x, sal_y = saliency.clamp(max=1).split(1, dim=1)
         if rule == 'ma':
             m1 = 0.5 + 0.5 * (sal_x - sal_y)
-            return m1, 1 - m1
-        total = sal_x + sal_y
-        m1 = torch.where(total > 0, sal_x / total.clamp(min=1e-12),
-                         torch.full_like(total, 0.5))
+        else:
+            total = sal_x + sal_y
+            m1 = torch.where(total > 0, sal_x / total.clamp(min=1e-12),
+                             torch.full_like(total, 0.5))
+        if padded is not None:
+            m1 = m1.masked_fill(padded, 0.5)
         return m1, 1 - m1
 
-    def forward(self, u: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    def forward(self,
+                u: Tensor,
+                x: Tensor,
+                y: Tensor,
+                saliency: Optional[Tensor] = None) -> Tensor:
         """Forward function.
 
         Args:
             u (Tensor): Fused luminance ``[B, 1, H, W]`` in [0, 1].
             x (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
             y (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+            saliency (Tensor, optional): Whole-image saliency maps
+                ``[B, 2, H, W]``, see :meth:`saliency_weights`. Defaults to
+                None (computed from ``x`` and ``y``).
 
         Returns:
             Tensor: Scalar loss (range in the class docstring, times
             ``loss_weight``).
         """
         check_luminance_inputs(u=u, x=x, y=y)
-        m1, m2 = self.saliency_weights(x, y, self.weight_rule)
+        m1, m2 = self.saliency_weights(x, y, self.weight_rule, saliency)
         if self.mode == 'weighted':
             loss = (m1 * (u - x)**2 + m2 * (u - y)**2).mean()
         else:

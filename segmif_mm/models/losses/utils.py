@@ -1,10 +1,10 @@
-"""Input checks and Gaussian filtering for the fusion losses; the Gaussian
-window is also the base of the fusion metrics' ``fspecial`` kernel."""
+"""Input checks, Gaussian filtering and SSIM maps of the fusion losses."""
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from segmif_mm.utils import gaussian_kernel1d
+from segmif_mm.utils import (SSIM_K1, SSIM_K2, gaussian_kernel1d,
+                             ssim_from_statistics)
 
 
 def check_luminance_inputs(**images: Tensor) -> None:
@@ -85,20 +85,16 @@ def ssim_map(img1: Tensor,
              data_range: float = 1.0,
              window_size: int = 11,
              sigma: float = 1.5,
-             k1: float = 0.01,
-             k2: float = 0.03) -> Tensor:
-    """Local structural similarity of Wang et al. (IEEE TIP 2004).
+             k1: float = SSIM_K1,
+             k2: float = SSIM_K2) -> Tensor:
+    """Local structural similarity of Wang et al. (IEEE TIP 2004),
+    differentiable.
 
-    .. math::
-
-        SSIM = \\frac{(2\\mu_1\\mu_2 + C_1)(2\\sigma_{12} + C_2)}
-                     {(\\mu_1^2 + \\mu_2^2 + C_1)(\\sigma_1^2 + \\sigma_2^2
-                     + C_2)},
-        \\quad C_1 = (k_1 L)^2, \\; C_2 = (k_2 L)^2
-
-    with local statistics from a Gaussian window and 'valid' filtering (no
-    padding), as in the authors' ``ssim_index.m``. The variances are the
-    biased ``E[a^2] - E[a]^2``. The mean of the map is the usual SSIM score.
+    The local statistics come from a Gaussian window and 'valid' filtering
+    (no padding), as in the authors' ``ssim_index.m``; the variances are
+    the biased ``E[a^2] - E[a]^2``; the formula is
+    :func:`segmif_mm.utils.ssim_from_statistics` (shared with the SSIM
+    fusion metric). The mean of the map is the usual SSIM score.
 
     Args:
         img1 (Tensor): Images of shape ``[B, C, H, W]`` with values in
@@ -119,18 +115,11 @@ def ssim_map(img1: Tensor,
     if img1.shape != img2.shape:
         raise ValueError(f'SSIM needs two images of one shape, got '
                          f'{tuple(img1.shape)} and {tuple(img2.shape)}.')
-    c1 = (k1 * data_range)**2
-    c2 = (k2 * data_range)**2
     # One filtering pass over the five statistics stacked along channels.
     channels = img1.shape[1]
     stats = gaussian_filter(
         torch.cat([img1, img2, img1 * img1, img2 * img2, img1 * img2], dim=1),
         window_size, sigma)
     mu1, mu2, e11, e22, e12 = stats.split(channels, dim=1)
-    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
-    sigma1_sq = e11 - mu1_sq
-    sigma2_sq = e22 - mu2_sq
-    sigma12 = e12 - mu12
-    return ((2 * mu12 + c1) *
-            (2 * sigma12 + c2)) / ((mu1_sq + mu2_sq + c1) *
-                                   (sigma1_sq + sigma2_sq + c2))
+    return ssim_from_statistics(mu1, mu2, e11 - mu1 * mu1, e22 - mu2 * mu2,
+                                e12 - mu1 * mu2, data_range, k1, k2)

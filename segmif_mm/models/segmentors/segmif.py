@@ -2,6 +2,7 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmengine.structures import PixelData
 from torch import Tensor
 
@@ -93,8 +94,10 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
             stages: filled in when the config leaves them out, checked when
             it gives them.
         fusion_loss (ConfigType): Config of the fusion loss, called as
-            ``fusion_loss(fused_y, vis_y, ir)`` and returning a dict of
-            losses whose keys start with ``loss_``.
+            ``fusion_loss(fused_y, vis_y, ir, saliency)`` (``saliency``:
+            the whole-image VSM maps of the sources, or None; see
+            :meth:`source_saliency`) and returning a dict of losses whose
+            keys start with ``loss_``.
         guidance_source (str): Image the backbone sees to produce the
             fusion head's guidance: ``'visible'`` (visible RGB),
             ``'mean'`` (pixel mean of visible RGB and infrared) or
@@ -361,32 +364,96 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
         task_losses = {}
         if 'fusion' in phase.losses:
             task_losses['fusion'] = add_prefix(
-                self.fusion_task_loss(fused_y, vis_y, ir), 'fusion')
+                self.fusion_task_loss(
+                    fused_y, vis_y, ir,
+                    self.source_saliency(data_samples, inputs)), 'fusion')
         if 'seg' in phase.losses:
             task_losses['seg'] = super().loss(fused_rgb, data_samples)
         if not phase.weighted:
             return task_losses.popitem()[1]
         return self.weight_task_losses(task_losses)
 
-    def fusion_task_loss(self, fused_y: Tensor, vis_y: Tensor,
-                         ir: Tensor) -> Dict[str, Tensor]:
+    def fusion_task_loss(
+            self,
+            fused_y: Tensor,
+            vis_y: Tensor,
+            ir: Tensor,
+            saliency: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """``L_f`` of the fused luminance, term by term (paper §3.3).
 
         Args:
             fused_y (Tensor): Fused luminance ``[B, 1, H, W]`` in [0, 1].
             vis_y (Tensor): Visible luminance ``[B, 1, H, W]`` in [0, 1].
             ir (Tensor): Infrared image ``[B, 1, H, W]`` in [0, 1].
+            saliency (Tensor, optional): Saliency maps of the whole source
+                images, ``[B, 2, H, W]`` (:meth:`source_saliency`).
+                Defaults to None (the fusion loss computes them from
+                ``vis_y`` and ``ir``).
 
         Returns:
             dict[str, Tensor]: The fusion loss's terms, keys ``loss_*``.
         """
-        losses = self.fusion_loss(fused_y, vis_y, ir)
+        losses = self.fusion_loss(fused_y, vis_y, ir, saliency)
         bad = [key for key in losses if not key.startswith('loss_')]
         if bad:
             raise KeyError(
                 f'{type(self.fusion_loss).__name__} returned the keys {bad}; '
                 'fusion loss keys must start with `loss_`.')
         return losses
+
+    @staticmethod
+    def source_saliency(data_samples: SampleList,
+                        inputs: Tensor) -> Optional[Tensor]:
+        """The whole-image saliency maps the pipeline packed, as a batch.
+
+        The maps of :class:`~segmif_mm.datasets.transforms.
+        GenerateSaliencyMaps` (``gt_saliency`` of each sample) are padded at
+        the bottom and right to the input size, as the data preprocessor
+        pads the images, with 255: padding gets equal fusion-loss weights.
+
+        Args:
+            data_samples (list[:obj:`SegDataSample`]): The batch's samples.
+            inputs (Tensor): The batch ``[B, 4, H, W]``.
+
+        Returns:
+            Tensor | None: ``[B, 2, H, W]`` (S_vis, S_ir), or None when no
+            sample has maps and every sample is a whole image (the loss
+            then computes them from the batch, which is the same).
+
+        Raises:
+            ValueError: Only some samples have maps, or the samples are
+                crops or resized (``img_shape != ori_shape``) without maps:
+                their saliency would depend on the crop.
+        """
+        maps = [sample.get('gt_saliency') for sample in data_samples]
+        if all(saliency is None for saliency in maps):
+            changed = [
+                sample.get('img_path', i)
+                for i, sample in enumerate(data_samples)
+                if 'img_shape' in sample and 'ori_shape' in sample
+                and tuple(sample.img_shape) != tuple(sample.ori_shape)
+            ]
+            if changed:
+                raise ValueError(
+                    f'The fusion loss weights each source by its visual '
+                    f'saliency, which depends on the whole image, but the '
+                    f'training samples {changed[:3]} are crops or resized '
+                    'and carry no whole-image saliency maps. Add '
+                    "dict(type='GenerateSaliencyMaps') to the train pipeline "
+                    'before ConcatInfrared and pack with '
+                    "dict(type='PackFusionSegInputs').")
+            return None
+        if any(saliency is None for saliency in maps):
+            raise ValueError(
+                'Some samples of the batch carry gt_saliency and some do '
+                'not; build every training sample with the same pipeline.')
+        height, width = inputs.shape[2:]
+        return torch.stack([
+            F.pad(
+                saliency.data, (0, width - saliency.data.shape[-1], 0,
+                                height - saliency.data.shape[-2]),
+                value=255) for saliency in maps
+        ]).to(inputs.device)
 
     def weight_task_losses(self, task_losses: Dict[str, Dict[str,
                                                              Tensor]]) -> dict:

@@ -8,9 +8,10 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from mmseg.registry import MODELS
-from segmif_mm.models.backbone_stages import (BACKBONE_STAGES, ConvNeXtStages,
-                                              MiTStages, ResNetStages,
-                                              SwinStages, WholeBackboneStages,
+from segmif_mm.models.backbone_stages import (BACKBONE_STAGES, BackboneStages,
+                                              ConvNeXtStages, MiTStages,
+                                              ResNetStages, SwinStages,
+                                              WholeBackboneStages, class_path,
                                               get_backbone_stages)
 from segmif_mm.models.utils import crop_features, pad_for_backbone
 
@@ -95,10 +96,42 @@ def test_rejects_bad_stage_counts(tiny_backbone_cfg):
 
 
 def test_registered_paths_name_real_classes(mmpretrain_models):
-    for path in BACKBONE_STAGES:
+    assert len(BACKBONE_STAGES) == 4
+    for path, stages_cls in BACKBONE_STAGES.module_dict.items():
         module, _, name = path.rpartition('.')
         assert isinstance(
             getattr(importlib.import_module(module), name), type), path
+        assert issubclass(stages_cls, BackboneStages), path
+
+
+def test_registry_lookup_by_class_and_bases():
+    """A subclass of a registered backbone uses its entry; an own entry
+    takes precedence; a name is registered once."""
+
+    class Base(nn.Module):
+        pass
+
+    class Child(Base):
+        pass
+
+    @BACKBONE_STAGES.register_module(name=class_path(Base))
+    class BaseStages(WholeBackboneStages):
+        pass
+
+    try:
+        assert isinstance(get_backbone_stages(Child()), BaseStages)
+        with pytest.raises(KeyError, match='already registered'):
+            BACKBONE_STAGES.register_module(
+                name=class_path(Base), module=WholeBackboneStages)
+
+        @BACKBONE_STAGES.register_module(name=class_path(Child))
+        class ChildStages(WholeBackboneStages):
+            pass
+
+        assert isinstance(get_backbone_stages(Child()), ChildStages)
+    finally:
+        for cls in (Base, Child):
+            BACKBONE_STAGES.module_dict.pop(class_path(cls), None)
 
 
 class TwoStageNet(nn.Module):

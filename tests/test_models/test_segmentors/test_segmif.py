@@ -13,8 +13,10 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from torch import nn
 
+from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from segmif_mm.models.losses import FusionLoss
 from segmif_mm.models.segmentors import SegMiF
 from segmif_mm.models.utils import rgb_to_ycbcr
 
@@ -34,7 +36,7 @@ class ToyFusionLoss(nn.Module):
         super().__init__()
         self.key = key
 
-    def forward(self, fused_y, vis_y, ir):
+    def forward(self, fused_y, vis_y, ir, saliency=None):
         return {self.key: (fused_y - (vis_y + ir) / 2).abs().mean()}
 
 
@@ -119,43 +121,96 @@ def changed(before, params):
 
 
 # -------------------------------------------------------- gradient routing
-@pytest.mark.parametrize('only_seg_loss', [True, False])
-def test_fusion_phase_routes_seg_loss_to_fusion_head(only_seg_loss):
+def grads_of(params, loss):
+    """Gradients of ``loss`` w.r.t. ``params`` (zeros where unused)."""
+    grads = torch.autograd.grad(
+        loss, [p for _, p in params], retain_graph=True, allow_unused=True)
+    return {
+        n: torch.zeros_like(p) if g is None else g
+        for (n, p), g in zip(params, grads)
+    }
+
+
+def test_fusion_phase_routes_weighted_seg_loss_to_fusion_head_only():
+    """The segmentation loss reaches the fusion head through the fused
+    image, times λ2, and does not reach the frozen segmentation network."""
     model = build_model()
     model.phase = 'fusion'
+    model.task_weights = dict(fusion=0.0, seg=3.0)
     inputs, samples = batch()
-    if only_seg_loss:
-        losses = model.loss(inputs, samples)
-        losses['decode.loss_ce'].backward()
-    else:
-        model.task_weights = dict(fusion=0.0, seg=1.0)
-        loss, _ = model.parse_losses(model.loss(inputs, samples))
-        loss.backward()
-    for name, param in fusion_params(model):
-        assert param.grad is not None, name
-    assert any(p.grad.abs().sum() > 0 for _, p in fusion_params(model))
+    loss, _ = model.parse_losses(model.loss(inputs, samples))
+    loss.backward()
     for name, param in seg_params(model):
         assert param.grad is None, name
+    assert not model.backbone.training and not model.decode_head.training
+
+    # Chain rule by hand: dL_s/d(fused RGB) on a detached copy of the fused
+    # image, pulled back through the fusion head.
+    _, fused_rgb, _, _ = model.fuse(inputs)
+    leaf = fused_rgb.detach().requires_grad_()
+    seg_loss = EncoderDecoder.loss(model, leaf, samples)['decode.loss_ce']
+    (grad_fused, ) = torch.autograd.grad(seg_loss, leaf)
+    assert grad_fused.abs().sum() > 0
+    expected = grads_of(fusion_params(model), (fused_rgb * grad_fused).sum())
+    assert any(g.abs().sum() > 0 for g in expected.values())
+    for name, param in fusion_params(model):
+        torch.testing.assert_close(
+            param.grad,
+            3.0 * expected[name],
+            rtol=1e-4,
+            atol=1e-5,
+            msg=lambda m: f'{name}: {m}')
 
 
-def test_seg_phase_trains_only_segmentation():
+def test_seg_phase_fuses_under_no_grad():
     model = build_model()
     model.phase = 'seg'
-    loss, _ = model.parse_losses(model.loss(*batch()))
+    grad_enabled, seg_inputs = [], []
+    model.fusion_head.register_forward_hook(
+        lambda m, args, out: grad_enabled.append(torch.is_grad_enabled()))
+    model.backbone.register_forward_pre_hook(
+        lambda m, args: seg_inputs.append(args[0]))
+    inputs, samples = batch()
+    loss, _ = model.parse_losses(model.loss(inputs, samples))
     loss.backward()
+    assert grad_enabled == [False]
+    (seg_input, ) = seg_inputs
+    assert not seg_input.requires_grad
+    with torch.no_grad():
+        _, fused_rgb, _, _ = model.fuse(inputs)
+    torch.testing.assert_close(seg_input, imagenet_normalized(fused_rgb))
     for name, param in fusion_params(model):
         assert param.grad is None, name
     for name, param in seg_params(model):
         assert param.grad is not None, name
+    assert any(p.grad.abs().sum() > 0 for _, p in seg_params(model))
 
 
-def test_joint_phase_trains_everything():
+def test_joint_task_weights_scale_exactly_their_task():
+    """λ1·L_f + λ2·L_s: the gradients with λ = (2, 3) are 2 × those of L_f
+    plus 3 × those of L_s at λ = (1, 1), for every parameter."""
     model = build_model()
     assert model.phase == 'joint'
-    loss, _ = model.parse_losses(model.loss(*batch()))
-    loss.backward()
-    for name, param in fusion_params(model) + seg_params(model):
-        assert param.grad is not None, name
+    params = fusion_params(model) + seg_params(model)
+    inputs, samples = batch()
+    base = model.loss(inputs, samples)
+    grad_f = grads_of(params, base['fusion.loss_toy'])
+    grad_s = grads_of(params, base['decode.loss_ce'])
+    # L_f trains the fusion head only (guidance under no_grad), L_s both.
+    assert all(grad_f[n].abs().sum() == 0 for n, _ in seg_params(model))
+    assert any(grad_f[n].abs().sum() > 0 for n, _ in fusion_params(model))
+    assert any(grad_s[n].abs().sum() > 0 for n, _ in fusion_params(model))
+    assert any(grad_s[n].abs().sum() > 0 for n, _ in seg_params(model))
+    model.task_weights = dict(fusion=2.0, seg=3.0)
+    loss, _ = model.parse_losses(model.loss(inputs, samples))
+    weighted = grads_of(params, loss)
+    for name, _ in params:
+        torch.testing.assert_close(
+            weighted[name],
+            2.0 * grad_f[name] + 3.0 * grad_s[name],
+            rtol=1e-4,
+            atol=1e-5,
+            msg=lambda m: f'{name}: {m}')
 
 
 def test_fusion_only_phase_needs_no_labels_and_skips_segmentation(monkeypatch):
@@ -250,13 +305,26 @@ def test_fusion_loss_keys_are_checked():
         model.loss(*batch())
 
 
-def test_real_fusion_loss():
+def test_real_fusion_loss_gets_fused_visible_and_infrared_luminance():
     model = build_model(fusion_loss=dict(type='FusionLoss'))
-    losses = model.loss(*batch())
-    fusion_keys = [k for k in losses if k.startswith('fusion.')]
-    assert fusion_keys and all(
-        k.startswith('fusion.loss_') for k in fusion_keys)
-    assert torch.isfinite(losses['task_fusion'])
+    model.task_weights = dict(fusion=2.0, seg=1.0)
+    inputs, samples = batch()
+    losses = model.loss(inputs, samples)
+    with torch.no_grad():
+        fused_y, _, _, _ = model.fuse(inputs)
+    # BT.601 luma of the visible image; the infrared channel as it is.
+    vis_y = (0.299 * inputs[:, :1] + 0.587 * inputs[:, 1:2] +
+             0.114 * inputs[:, 2:3])
+    expected = FusionLoss()(fused_y, vis_y, inputs[:, 3:])
+    assert {k
+            for k in losses
+            if k.startswith('fusion.')} == {f'fusion.{k}'
+                                            for k in expected}
+    for key, value in expected.items():
+        torch.testing.assert_close(
+            losses[f'fusion.{key}'], 2.0 * value, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(
+        losses['task_fusion'], sum(expected.values()), rtol=1e-5, atol=1e-7)
 
 
 def test_fusion_phase_gradients_finite_under_float16_autocast():
@@ -298,6 +366,13 @@ def predict_uint8(model, image, **meta):
         return model.test_step(dict(inputs=[image], data_samples=[sample]))
 
 
+def preprocessed(model, image, sample):
+    """The model's input for one uint8 image, as ``test_step`` builds it."""
+    data = model.data_preprocessor(
+        dict(inputs=[image], data_samples=[sample]), False)
+    return data['inputs']
+
+
 def test_predict_odd_size_with_test_padding():
     model = build_model(
         data_preprocessor=dict(
@@ -307,13 +382,25 @@ def test_predict_odd_size_with_test_padding():
     (sample, ) = predict_uint8(model, image)
     assert sample.img_padding_size == (0, 10, 0, 20)
     check_prediction(sample, 460, 630)
+    # The fused image of the padded input, padding cropped off.
+    inputs = preprocessed(model, image, SegDataSample())
+    assert inputs.shape[2:] == (480, 640)
+    with torch.no_grad():
+        _, fused_rgb, _, _ = model.fuse(inputs)
+    torch.testing.assert_close(sample.pred_fused_img.data,
+                               fused_rgb[0, :, :460, :630])
+    assert torch.equal(sample.pred_sem_seg.data[0],
+                       sample.seg_logits.data.argmax(0))
 
 
 def test_predict_without_data_samples():
     model = build_model().eval()
+    inputs = torch.rand(1, 4, 37, 29)
     with torch.no_grad():
-        (sample, ) = model.predict(torch.rand(1, 4, 37, 29))
+        (sample, ) = model.predict(inputs)
+        _, fused_rgb, _, _ = model.fuse(inputs)
     check_prediction(sample, 37, 29)
+    torch.testing.assert_close(sample.pred_fused_img.data, fused_rgb[0])
 
 
 def test_predict_restores_flip_and_size():
@@ -347,10 +434,12 @@ def test_predict_real_vifb_pair(real_data):
         [cv2.cvtColor(vis, cv2.COLOR_BGR2RGB), ir[..., None]], axis=2)
     height, width = ir.shape
     model = build_model().eval()
-    (sample, ) = predict_uint8(
-        model,
-        torch.from_numpy(image).permute(2, 0, 1).contiguous())
+    image = torch.from_numpy(image).permute(2, 0, 1).contiguous()
+    (sample, ) = predict_uint8(model, image)
     check_prediction(sample, height, width)
+    with torch.no_grad():
+        _, fused_rgb, _, _ = model.fuse(image[None].float() / 255)
+    torch.testing.assert_close(sample.pred_fused_img.data, fused_rgb[0])
 
 
 def test_tensor_mode_matches_the_pipeline_written_out():
@@ -453,9 +542,16 @@ def record_calls(model):
     return calls
 
 
+def imagenet_normalized(rgb):
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    return (rgb - mean) / std
+
+
 @pytest.mark.parametrize('source,fusion_passes', [('visible', 1), ('mean', 1),
                                                   ('fused', 2)])
 def test_guidance_source(source, fusion_passes):
+    """The backbone sees the documented guide image, then the fused one."""
     model = build_model(guidance_source=source)
     calls = record_calls(model)
     inputs, samples = batch()
@@ -463,11 +559,21 @@ def test_guidance_source(source, fusion_passes):
     assert len(calls['fusion']) == fusion_passes
     # Guidance passes run MiT stages 1-2 only; segmentation runs all four.
     assert calls['stages'] == [0, 1] * fusion_passes + [0, 1, 2, 3]
-    vis, ir = inputs[:, :3], inputs[:, 3:]
-    if source != 'fused':
-        guide = vis if source == 'visible' else (vis + ir) / 2
-        assert torch.allclose(calls['embed_inputs'][0], model.normalize(guide))
+    seen = list(calls['embed_inputs'])
     assert all(not g.requires_grad for g in calls['fusion'][-1])
+    vis, ir = inputs[:, :3], inputs[:, 3:]
+    with torch.no_grad():
+        fused_rgb = model.fuse(inputs)[1]
+        guides = dict(
+            visible=[vis],
+            mean=[(vis + ir) / 2],
+            # the fused image of the visible-guided model, then guidance
+            # from it
+            fused=[vis, build_model().fuse(inputs)[1]])[source]
+    assert len(seen) == len(guides) + 1
+    for image, expected in zip(seen, guides + [fused_rgb]):
+        torch.testing.assert_close(image[..., :32, :32],
+                                   imagenet_normalized(expected))
 
 
 def test_guidance_grad():
@@ -532,9 +638,13 @@ def test_b0_config_builds_and_runs():
     cfg.model.decode_head.norm_cfg = dict(type='BN', requires_grad=True)
     cfg.model.fusion_loss = dict(type='ToyFusionLoss')
     model = MODELS.build(cfg.model)
+    # The guidance comes from MiT-B0's first two stages.
+    assert model.fusion_head.guidance_channels == (32, 64)
     model.phase = 'fusion'
-    losses = model.loss(*batch(size=(24, 24), num=1))
-    assert 'decode.loss_ce' in losses and 'fusion.loss_toy' in losses
+    loss, _ = model.parse_losses(model.loss(*batch(size=(24, 24), num=1)))
+    loss.backward()
+    assert all(p.grad is None for _, p in seg_params(model))
+    assert any(p.grad.abs().sum() > 0 for _, p in fusion_params(model))
 
 
 def test_guidance_channels_come_from_the_backbone():

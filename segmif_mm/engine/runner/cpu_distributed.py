@@ -1,3 +1,4 @@
+"""Distributed training on CPU-only machines (``--launcher pytorch``)."""
 import os
 
 import torch

@@ -5,7 +5,7 @@ this module in ``custom_imports``, where mmseg's own configs list
 ``'mmpretrain.models'``::
 
     custom_imports = dict(
-        imports=['segmif_mm', 'segmif_mm.utils.mmpretrain_models'],
+        imports=['segmif_mm', 'segmif_mm.models.mmpretrain_models'],
         allow_failed_imports=False)
 
 Where ``import mmpretrain.models`` works this is that import. It fails
