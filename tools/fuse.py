@@ -7,7 +7,7 @@
     # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
         [--device cuda:0] [--num-workers 2] [--skip-existing]
-        [--precision auto|fp32|bf16] [--cfg-options ...]
+        [--precision fp32|bf16] [--no-cpu-conversion] [--cfg-options ...]
 
 ``--ir``/``--vis`` take two files (one pair) or two folders whose images are
 paired by name as the datasets pair them (relative path without suffix,
@@ -33,8 +33,12 @@ reported with its name and reason and skipped; the run goes on, ends with a
 summary (done, skipped, failed with reasons) and exits with status 1 if any
 sample failed. Images are written atomically (temporary name, then rename),
 so ``--skip-existing`` resumes an interrupted run without redoing finished
-images. ``--precision`` (default ``auto``) chooses fp32 or bfloat16
-autocast and logs the choice (:func:`segmif_mm.apis.select_precision`).
+images.
+
+On CPU the model is converted for inference
+(:func:`segmif_mm.deploy.convert_for_cpu_inference`; ``--no-cpu-conversion``
+keeps the plain model, for comparison). ``--precision bf16`` runs it under
+bfloat16 autocast (default fp32; see :mod:`segmif_mm.deploy.precision`).
 """
 import argparse
 import os.path as osp
@@ -50,9 +54,9 @@ from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS
 from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
                             fuse_pair, inference_pipeline_cfg,
-                            init_fusion_model, init_model, load_keep_going,
-                            precision_context)
+                            init_fusion_model, init_model, load_keep_going)
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.deploy import prepare_for_inference
 from segmif_mm.utils import atomic_backend_args
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
@@ -92,6 +96,10 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='skip samples whose fused image exists (resume a run)')
     add_precision_argument(parser)
+    parser.add_argument(
+        '--no-cpu-conversion',
+        action='store_true',
+        help='run the plain model on CPU (for comparison)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -162,6 +170,10 @@ def fuse_split(args: argparse.Namespace) -> BatchReport:
         args.device,
         args.cfg_options,
         trust_checkpoint=True)
+    model = prepare_for_inference(
+        model,
+        precision=args.precision,
+        cpu_conversion=not args.no_cpu_conversion)
     dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
     img_dir = dataset.data_prefix.get('img_path', '')
 
@@ -200,6 +212,10 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
     pairs = collect_pairs(args.ir, args.vis)
     model = init_fusion_model(
         args.config, args.checkpoint, args.device, trust_checkpoint=True)
+    model = prepare_for_inference(
+        model,
+        precision=args.precision,
+        cpu_conversion=not args.no_cpu_conversion)
     loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
     report = BatchReport('pairs', echo=True)
     report.add_problems(pairs.problems)
@@ -219,8 +235,7 @@ def fuse_pairs(args: argparse.Namespace) -> BatchReport:
 
 def main() -> None:
     args = parse_args()
-    with precision_context(args.precision, args.device):
-        report = fuse_pairs(args) if args.pairs else fuse_split(args)
+    report = fuse_pairs(args) if args.pairs else fuse_split(args)
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')

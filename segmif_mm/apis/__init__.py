@@ -1,22 +1,18 @@
 from .batch import BatchReport, collect_pairs, load_keep_going
-from .cli import add_shape_argument
+from .cli import add_precision_argument, add_shape_argument
 from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                      extract_fusion_weights, fuse_pair, fusion_state_keys,
                      init_fusion_model, load_fusion_weights)
 from .inference import (dataset_meta_from_config, drop_pretrained,
                         inference_model, inference_pipeline_cfg, init_model)
 from .model_index import get_model_info, load_model_index
-from .precision import (BF16_MAX_P999_GREY, BF16_MEASUREMENT, PRECISIONS,
-                        add_precision_argument, cpu_bf16_support,
-                        precision_context, select_precision)
 
 __all__ = [
     'BatchReport', 'collect_pairs', 'load_keep_going', 'add_shape_argument',
-    'DEFAULT_FUSION_CHECKPOINT', 'DEFAULT_FUSION_CONFIG',
-    'extract_fusion_weights', 'fuse_pair', 'fusion_state_keys',
-    'init_fusion_model', 'load_fusion_weights', 'init_model',
-    'inference_model', 'inference_pipeline_cfg', 'drop_pretrained',
-    'dataset_meta_from_config', 'get_model_info', 'load_model_index',
-    'PRECISIONS', 'BF16_MAX_P999_GREY', 'BF16_MEASUREMENT', 'cpu_bf16_support',
-    'select_precision', 'precision_context', 'add_precision_argument'
+    'add_precision_argument', 'DEFAULT_FUSION_CHECKPOINT',
+    'DEFAULT_FUSION_CONFIG', 'extract_fusion_weights', 'fuse_pair',
+    'fusion_state_keys', 'init_fusion_model', 'load_fusion_weights',
+    'init_model', 'inference_model', 'inference_pipeline_cfg',
+    'drop_pretrained', 'dataset_meta_from_config', 'get_model_info',
+    'load_model_index'
 ]
