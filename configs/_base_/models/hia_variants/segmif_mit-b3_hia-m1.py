@@ -3,10 +3,7 @@
 # Built on MiT-B3 (the paper's setting); inherit another segmif_mit-b*.py to
 # ablate with a different backbone.
 _base_ = ['../segmif_mit-b3.py']
+# the base model's HIA (its context form), with the variant's attentions
 hia_cfg = dict(
-    type='HierarchicalInteractiveAttention',
-    channels=64,
-    num_heads=8,
-    use_soam=False,
-    use_moam=False)
+    _base_.model.fusion_head.hia_cfgs[0], use_soam=False, use_moam=False)
 model = dict(fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]))
