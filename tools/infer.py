@@ -83,10 +83,10 @@ def infer_batch(inferencer: SegMiFInferencer,
     preds = None
     if len(batch) > 1:
         try:
-            preds = inferencer([dict(paths, name=name)
-                                for name, paths in batch],
-                               return_datasamples=True,
-                               batch_size=len(batch))
+            preds = inferencer(
+                [dict(paths, name=name) for name, paths in batch],
+                return_datasamples=True,
+                batch_size=len(batch))
         except Exception:  # isolated below, pair by pair
             for pair in batch:
                 infer_batch(inferencer, [pair], out_dir, report)
@@ -127,7 +127,8 @@ def main() -> None:
             for _ in batch:
                 progress.update()
     folders = [
-        osp.dirname(path) for path in inferencer.output_files(args.out_dir, '')
+        osp.dirname(path)
+        for path in inferencer.output_files(args.out_dir, '')
     ]
     print(f'\n{report.summary()}\nOutputs in {" and ".join(folders)}')
     if report.exit_code:

@@ -7,8 +7,7 @@ from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
 from .inference import (dataset_meta_from_config, drop_pretrained,
                         inference_model, inference_pipeline_cfg, init_model,
                         pair_results)
-from .model_index import (get_model_by_weights, get_model_info,
-                          load_model_index)
+from .model_index import get_model_by_weights, get_model_info, load_model_index
 from .precision import (BF16_MAX_P999_GREY, BF16_MEASUREMENT, PRECISIONS,
                         add_precision_argument, cpu_bf16_support,
                         precision_context, select_precision)
@@ -22,7 +21,7 @@ __all__ = [
     'inference_model', 'inference_pipeline_cfg', 'drop_pretrained',
     'dataset_meta_from_config', 'pair_results', 'get_model_info',
     'get_model_by_weights', 'load_model_index', 'SegMiFInferencer',
-    'FramePairs', 'VIDEO_SUFFIXES', 'is_video',
-    'PRECISIONS', 'BF16_MAX_P999_GREY', 'BF16_MEASUREMENT', 'cpu_bf16_support',
+    'FramePairs', 'VIDEO_SUFFIXES', 'is_video', 'PRECISIONS',
+    'BF16_MAX_P999_GREY', 'BF16_MEASUREMENT', 'cpu_bf16_support',
     'select_precision', 'precision_context', 'add_precision_argument'
 ]

@@ -60,10 +60,13 @@ class FramePairs:
             self.folder_pairs: List[Tuple[str, dict]] = []
             unmatched = ''
         elif osp.isdir(self.ir) and osp.isdir(self.vis):
-            counts = [len(list_images(path)[0]) for path in (self.ir, self.vis)]
+            counts = [
+                len(list_images(path)[0]) for path in (self.ir, self.vis)
+            ]
             matching = match_by_name(dict(ir=self.ir, vis=self.vis))
             self.folder_pairs = matching.matched
-            unmatched = '; '.join(reason for _, reason in matching.problems[:3])
+            unmatched = '; '.join(reason
+                                  for _, reason in matching.problems[:3])
         else:
             raise ValueError(
                 f'{self.ir} and {self.vis} must be two videos (suffix '

@@ -235,7 +235,9 @@ def _as_list(images: PairInput, name: str) -> Tuple[list, bool]:
     return [images], False
 
 
-def pair_results(ir: ImageInput, vis: ImageInput, index: Union[int, str],
+def pair_results(ir: ImageInput,
+                 vis: ImageInput,
+                 index: Union[int, str],
                  vis_channel_order: str = 'bgr') -> dict:
     """The input of ``LoadMultiModalImagesFromNDArray`` for one pair.
 

@@ -170,8 +170,7 @@ class SegMiFInferencer(BaseInferencer):
         return self._prepare_model_for_device(model, device)
 
     @staticmethod
-    def _prepare_model_for_device(model: nn.Module,
-                                  device: str) -> nn.Module:
+    def _prepare_model_for_device(model: nn.Module, device: str) -> nn.Module:
         """Move the model to ``device`` for inference, in eval mode."""
         return model.to(device).eval()
 
@@ -266,9 +265,9 @@ class SegMiFInferencer(BaseInferencer):
         if matching.problems:
             raise ValueError(
                 f'{len(matching.problems)} image(s) of {ir} and {vis} have no '
-                'partner: ' + '; '.join(
-                    f'{name}: {reason}'
-                    for name, reason in matching.problems[:5]))
+                'partner: ' +
+                '; '.join(f'{name}: {reason}'
+                          for name, reason in matching.problems[:5]))
         if 'name' in item and len(matching.matched) == 1:
             return [dict(matching.matched[0][1], name=item['name'])]
         return [dict(paths, name=name) for name, paths in matching.matched]
@@ -283,8 +282,8 @@ class SegMiFInferencer(BaseInferencer):
         """
         chunk: List[dict] = []
         for data in map(self.pipeline, inputs):
-            if chunk and (len(chunk) == batch_size or data['inputs'].shape
-                          != chunk[0]['inputs'].shape):
+            if chunk and (len(chunk) == batch_size
+                          or data['inputs'].shape != chunk[0]['inputs'].shape):
                 yield self.collate_fn(chunk)
                 chunk = []
             chunk.append(data)
@@ -381,7 +380,8 @@ class SegMiFInferencer(BaseInferencer):
         loader = LoadMultiModalImagesFromNDArray(**self.load_cfg)
         panels = []
         for pair, pred in zip(inputs, preds):
-            loaded = loader(pair_results(pair['ir'], pair['vis'], pair['name']))
+            loaded = loader(
+                pair_results(pair['ir'], pair['vis'], pair['name']))
             self.visualizer.add_datasample(
                 pair['name'],
                 loaded['img'],
@@ -389,8 +389,8 @@ class SegMiFInferencer(BaseInferencer):
                 draw_gt=False,
                 show=show,
                 wait_time=wait_time,
-                out_file=osp.join(panel_out_dir, pair['name'] + '.png')
-                if panel_out_dir else None,
+                out_file=osp.join(panel_out_dir, pair['name'] +
+                                  '.png') if panel_out_dir else None,
                 with_labels=with_labels,
                 infrared=loaded['ir'],
                 titles=True)
@@ -404,30 +404,33 @@ class SegMiFInferencer(BaseInferencer):
         folders = ('fused', 'seg') if self.with_segmentation else ('fused', )
         return [osp.join(out_dir, folder, name + '.png') for folder in folders]
 
-    def write_prediction(self, pred: SegDataSample, fused_file: str,
+    def write_prediction(self,
+                         pred: SegDataSample,
+                         fused_file: str,
                          seg_file: Optional[str] = None) -> None:
         """Write a fused image (8-bit RGB PNG) and, if ``seg_file`` is
         given, the segmentation coloured with the palette, atomically."""
-        images = [(fused_file,
-                   FusionSegLocalVisualizer.fused_to_uint8(
-                       pred.pred_fused_img))]
+        images = [
+            (fused_file,
+             FusionSegLocalVisualizer.fused_to_uint8(pred.pred_fused_img))
+        ]
         if seg_file is not None:
-            images.append(
-                (seg_file,
-                 FusionSegLocalVisualizer.colorize_sem_seg(
-                     pred.pred_sem_seg, self.model.dataset_meta['palette'])))
+            images.append((seg_file,
+                           FusionSegLocalVisualizer.colorize_sem_seg(
+                               pred.pred_sem_seg,
+                               self.model.dataset_meta['palette'])))
         for path, image in images:
             mmcv.imwrite(
                 mmcv.rgb2bgr(image),
                 path,
                 backend_args=atomic_backend_args(path))
 
-    def postprocess(self,
-                    preds: SampleList,
-                    visualization: Optional[List[np.ndarray]],
-                    return_datasample: bool = False,
-                    pred_out_dir: str = '') -> Union[dict, SegDataSample,
-                                                     SampleList]:
+    def postprocess(
+            self,
+            preds: SampleList,
+            visualization: Optional[List[np.ndarray]],
+            return_datasample: bool = False,
+            pred_out_dir: str = '') -> Union[dict, SegDataSample, SampleList]:
         """Save the predictions to ``pred_out_dir`` and pack them.
 
         Returns:
