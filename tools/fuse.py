@@ -20,15 +20,14 @@ of the input size. Without CONFIG and CHECKPOINT the shipped weights are
 used: a fusion network trained without labels on RoadScene (see the
 README, "Shipped fusion weights").
 
-The pairs of the split's dataset
-(``cfg.{train,val,test}_dataloader.dataset``) are read with the config's
-test pipeline minus annotation loading (no random augmentation, labels not
-needed); only the fusion network runs. Every fused image is written as an
-8-bit RGB PNG at the original size to ``DIR/<name>.png``, where ``<name>``
-is the visible image's path relative to the dataset's visible folder,
-without extension. A stock MMSeg segmenter can then be trained on the fused images,
-e.g. with ``data_prefix=dict(img_path=DIR, seg_map_path=...)`` and
-``img_suffix='.png'``.
+The pairs of the split's dataset (``cfg.{train,val,test}_dataloader.dataset``)
+are read with the config's test pipeline minus annotation loading (no random
+augmentation, labels not needed); only the fusion network runs. Every fused
+image is written as an 8-bit RGB PNG at the original size to
+``DIR/<name>.png``, where ``<name>`` is the visible image's path relative to
+the dataset's visible folder, without extension. A stock MMSeg segmenter can
+then be trained on the fused images, e.g. with ``data_prefix=dict(img_path=DIR,
+seg_map_path=...)`` and ``img_suffix='.png'``.
 
 A bad sample (missing partner, unreadable file, size mismatch ...) is
 reported with its name and reason and skipped; the run goes on, ends with a
