@@ -34,12 +34,12 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
 
         visible | infrared | fused | segmentation | ground truth
 
-    With ``titles=True`` each column gets its name (as above) in a strip above it.
-    A panel is left out when its data is missing (no infrared image given, no
-    ``pred_fused_img`` / ``pred_sem_seg`` / ``gt_sem_seg`` in the data sample,
-    or ``draw_pred`` / ``draw_gt`` off). Prediction and ground truth are drawn
-    with the dataset palette over the fused image (over the visible image when
-    there is no fused image) with opacity ``alpha``, as mmseg's
+    With ``titles=True`` each column gets its name (as above) in a strip above
+    it. A panel is left out when its data is missing (no infrared image given,
+    no ``pred_fused_img`` / ``pred_sem_seg`` / ``gt_sem_seg`` in the data
+    sample, or ``draw_pred`` / ``draw_gt`` off). Prediction and ground truth
+    are drawn with the dataset palette over the fused image (over the visible
+    image when there is no fused image) with opacity ``alpha``, as mmseg's
     ``SegLocalVisualizer`` does; label ids outside the class list (e.g. 255 =
     ignore) are left undrawn.
 
