@@ -75,11 +75,11 @@ def fused_frames(inferencer: SegMiFInferencer, frames: FramePairs,
         if len(batch) < batch_size and index < len(frames):
             continue
         result = inferencer(batch, batch_size=batch_size, return_vis=panels)
-        if panels:
-            yield from result['visualization']
-        else:
-            yield from (prediction['fused']
-                        for prediction in result['predictions'])
+        # one pair's outputs come unwrapped, as in mmseg's inferencer
+        outputs = result['visualization' if panels else 'predictions']
+        outputs = outputs if len(batch) > 1 else [outputs]
+        yield from (outputs if panels else
+                    [prediction['fused'] for prediction in outputs])
         batch = []
 
 
