@@ -4,7 +4,7 @@
 # the end on the pairs of other sensors. Every arm starts from the same
 # weights with the same seed; each changes one thing.
 _base_ = [
-    '../segmif_mit-b3_1xb2-fusion-only-3k-ratio_roadscene-aug-160x160.py'
+    '../segmif_mit-b3_1xb2-fusion-only-1k-ft-ratio_roadscene-aug-160x160.py'
 ]
 fusion_iters = 500
 fusion_lr = 3e-4

@@ -1,11 +1,13 @@
 # The shipped label-free fusion weights, for cameras they have never seen:
-# 3k 'fusion_only' iterations from scratch at batch 2 on augmented RoadScene
-# crops of 160x160 with the ratio VSM rule, validated every 250 iterations
-# on the pairs of other sensors (VIFB, MSRS, MFNet;
-# configs/_base_/datasets/roadscene_fusion_ood.py). No labels, no ImageNet
-# weights: the seeded random MiT-B3 stays frozen and gives HIA's guidance.
-# Every choice (loss weights, VSM rule, augmentations, guidance) is measured
-# on that validation set in docs/fusion_real.md section 8.
+# 1k 'fusion_only' iterations at batch 2 on augmented RoadScene crops of
+# 160x160 with the ratio VSM rule and whole-image saliency, fine-tuned from
+# the previous shipped weights (700 iterations on unaugmented 64 and 96 px
+# crops with per-crop saliency; configs/segmif/*-fusion-only-300-ratio*) and
+# validated every 250 iterations on the pairs of other sensors (VIFB, MSRS,
+# MFNet; configs/_base_/datasets/roadscene_fusion_ood.py). No labels, no
+# ImageNet weights: the seeded random MiT-B3 stays frozen and gives HIA's
+# guidance. Every choice (loss weights, VSM rule, augmentations, guidance)
+# is measured on that validation set in docs/fusion_real.md section 8.
 _base_ = [
     '../_base_/models/segmif_mit-b3.py',
     '../_base_/datasets/roadscene_fusion_ood.py',
@@ -13,8 +15,9 @@ _base_ = [
 ]
 randomness = dict(seed=0)
 crop_size = (160, 160)
-fusion_iters = 3000
-fusion_lr = 1e-3
+fusion_iters = 1000
+fusion_lr = 3e-4
+load_from = 'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'
 hia_cfg = dict(
     type='HierarchicalInteractiveAttention',
     context_scale='cosine',
