@@ -14,7 +14,7 @@ from argparse import ArgumentParser
 
 import mmcv
 
-from segmif_mm.apis import SegMiFInferencer
+from segmif_mm.apis import SegMiFInferencer, add_model_arguments
 from segmif_mm.utils import atomic_backend_args
 
 
@@ -22,16 +22,9 @@ def main() -> None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('ir', help='infrared image file')
     parser.add_argument('vis', help='visible image file')
-    parser.add_argument(
-        '--model',
-        help='model name (model-index.yml) or config file (default: the '
-        'shipped fusion model)')
-    parser.add_argument(
-        '--weights', help='checkpoint (default: the model\'s shipped one)')
+    add_model_arguments(parser)
     parser.add_argument(
         '--out-file', default='panel.png', help='panel file to write')
-    parser.add_argument(
-        '--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument(
         '--opacity',
         type=float,

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from segmif_mm.apis import FramePairs, SegMiFInferencer
+from segmif_mm.apis import FramePairs, SegMiFInferencer, add_model_arguments
 from segmif_mm.utils import write_atomically
 
 
@@ -36,14 +36,7 @@ def parse_args() -> Namespace:
     parser.add_argument('ir', help='infrared video file or frame folder')
     parser.add_argument('vis', help='visible video file or frame folder')
     parser.add_argument('out', help='fused video file (.mp4)')
-    parser.add_argument(
-        '--model',
-        help='model name (model-index.yml) or config file (default: the '
-        'shipped fusion model)')
-    parser.add_argument(
-        '--weights', help='checkpoint (default: the model\'s shipped one)')
-    parser.add_argument(
-        '--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    add_model_arguments(parser)
     parser.add_argument(
         '--fps',
         type=float,

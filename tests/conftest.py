@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
 import cv2
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -96,6 +97,37 @@ def run_script(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         runpy.run_path(str(path), run_name='__main__')
 
     return run
+
+
+def _write_video(path: Path,
+                 frames: List[np.ndarray],
+                 fps: float = 10) -> None:
+    """Write uint8 B, G, R (or grey) frames of one size with ``mp4v``."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
+    for frame in frames:
+        writer.write(frame if frame.ndim ==
+                     3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+
+
+def _read_video(path: Path) -> List[np.ndarray]:
+    """Every frame of a video, decoded by OpenCV (B, G, R)."""
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
+@pytest.fixture
+def video_io() -> Tuple[Callable, Callable]:
+    """``(write_video(path, frames, fps=10), read_video(path))`` for tests
+    of video inputs."""
+    return _write_video, _read_video
 
 
 @pytest.fixture

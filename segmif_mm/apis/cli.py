@@ -17,3 +17,16 @@ def add_shape_argument(
         default=list(default),
         metavar=('H', 'W'),
         help=help)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--model``, ``--weights`` and ``--device`` (the arguments of
+    :class:`~segmif_mm.apis.SegMiFInferencer`) to ``parser``."""
+    parser.add_argument(
+        '--model',
+        help='model name (model-index.yml) or config file (default: the '
+        'shipped fusion model)')
+    parser.add_argument(
+        '--weights', help="checkpoint (default: the model's shipped one)")
+    parser.add_argument(
+        '--device', default='cpu', help='device, e.g. cpu or cuda:0')

@@ -154,27 +154,9 @@ def test_return_datasamples(inferencer):
     assert [s.metainfo['pair_name'] for s in samples] == ['0', 'x']
 
 
-def write_video(path: Path, frames) -> None:
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(
-        str(path), cv2.VideoWriter_fourcc(*'mp4v'), 10, (width, height))
-    for frame in frames:
-        writer.write(frame if frame.ndim ==
-                     3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    writer.release()
-
-
-def read_video(path: Path) -> list:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return frames
-        frames.append(frame)
-
-
-def test_two_videos_frame_by_frame(inferencer, checkpoints, tmp_path):
+def test_two_videos_frame_by_frame(inferencer, checkpoints, tmp_path,
+                                   video_io):
+    write_video, read_video = video_io
     pairs = [random_pair((32, 48), seed) for seed in range(4)]
     write_video(tmp_path / 'vis.mp4', [vis for vis, _ in pairs])
     write_video(tmp_path / 'ir.mp4', [ir for _, ir in pairs])

@@ -8,33 +8,15 @@ from segmif_mm.apis import SegMiFInferencer
 SIZE = (32, 48)
 
 
-def write_video(path, frames) -> None:
-    writer = cv2.VideoWriter(
-        str(path), cv2.VideoWriter_fourcc(*'mp4v'), 10, SIZE[::-1])
-    for frame in frames:
-        writer.write(frame if frame.ndim ==
-                     3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    writer.release()
-
-
-def read_video(path) -> list:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return frames
-        frames.append(frame)
-
-
 @pytest.fixture
-def sequences(tmp_path):
+def sequences(tmp_path, video_io):
     """Five frames as two videos and as two folders of PNG frames."""
     rng = np.random.default_rng(0)
     vis = [
         rng.integers(0, 256, SIZE + (3, ), dtype=np.uint8) for _ in range(5)
     ]
     ir = [rng.integers(0, 256, SIZE, dtype=np.uint8) for _ in range(5)]
+    write_video = video_io[0]
     write_video(tmp_path / 'vis.mp4', vis)
     write_video(tmp_path / 'ir.mp4', ir)
     for folder, frames in (('vis_frames', vis), ('ir_frames', ir)):
@@ -45,7 +27,9 @@ def sequences(tmp_path):
 
 
 def test_two_videos_and_two_frame_folders(sequences, tiny_config,
-                                          tiny_checkpoint, run_script, capsys):
+                                          tiny_checkpoint, run_script,
+                                          video_io, capsys):
+    read_video = video_io[1]
     model = ('--model', tiny_config, '--weights', tiny_checkpoint)
     run_script('demo/video_demo.py', sequences / 'ir.mp4',
                sequences / 'vis.mp4', sequences / 'fused.mp4', *model,
@@ -83,7 +67,8 @@ def test_two_videos_and_two_frame_folders(sequences, tiny_config,
 
 
 def test_length_mismatch_is_reported(sequences, tiny_config, tiny_checkpoint,
-                                     run_script, capsys):
+                                     run_script, video_io, capsys):
+    read_video = video_io[1]
     (sequences / 'ir_frames' / '0004.png').unlink()
     args = (sequences / 'ir_frames', sequences / 'vis_frames',
             sequences / 'out.mp4', '--model', tiny_config, '--weights',

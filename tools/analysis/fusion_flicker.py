@@ -36,7 +36,7 @@ import numpy as np
 from mmengine.fileio import dump
 from prettytable import PrettyTable
 
-from segmif_mm.apis import SegMiFInferencer
+from segmif_mm.apis import SegMiFInferencer, add_model_arguments
 from segmif_mm.datasets import match_by_name
 from segmif_mm.utils import atomic_backend_args
 
@@ -64,12 +64,7 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0.0,
         help='std of per-frame Gaussian noise on the sources (grey levels)')
-    parser.add_argument(
-        '--model',
-        help='model name (model-index.yml) or config (default: the shipped '
-        'fusion model)')
-    parser.add_argument('--weights', help='checkpoint')
-    parser.add_argument('--device', default='cpu', help='device')
+    add_model_arguments(parser)
     parser.add_argument('--out', help='JSON report')
     args = parser.parse_args()
     if args.frames < 2 or args.shift < 1 or args.crop <= args.shift:
