@@ -1,6 +1,7 @@
 """The library holds no command-line machinery: importing the models loads
 no batch or argument-parsing module and nothing that can exit the
-process."""
+process, and none of the inference-only conversions of
+``segmif_mm.deploy``."""
 import ast
 import importlib.util
 import os
@@ -51,7 +52,10 @@ def command_line_code(path: str) -> list:
 def test_models_import_no_command_line_code():
     modules = loaded_modules('import segmif_mm.models')
     assert 'segmif_mm.models.segmentors.segmif' in modules
-    assert not [m for m in modules if m.startswith('segmif_mm.apis')]
+    assert not [
+        m for m in modules
+        if m.startswith(('segmif_mm.apis', 'segmif_mm.deploy'))
+    ]
     found = [
         line for module in modules
         for line in command_line_code(importlib.util.find_spec(module).origin)

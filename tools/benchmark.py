@@ -3,8 +3,8 @@ full pipeline.
 
     python tools/benchmark.py CONFIG [CHECKPOINT] --device cpu|cuda[:N]
         --shape H W --batch-size N --repeat N --warmup N
-        [--precision auto|fp32|bf16 | --amp]
-        [--cudnn-benchmark] [--threads N] [--malloc-tuning] [--json FILE]
+        [--precision fp32|bf16 | --amp] [--cudnn-benchmark] [--threads N]
+        [--malloc-tuning | --no-cpu-conversion] [--json FILE]
         [--parts fusion segmentation full] [--cfg-options ...]
 
 Three parts run on random inputs ``[B, 4, H, W]`` in [0, 1]:
@@ -24,17 +24,20 @@ untimed ones (``torch.cuda.synchronize`` around every timed batch on CUDA);
 throughput is ``batch_size / median latency``. Peak memory is
 ``torch.cuda.max_memory_allocated`` per part on CUDA; on CPU it is the
 process's peak resident set size so far (``resource.getrusage``), which is
-cumulative over the parts (run in the order above). ``--precision``
-(default ``auto``) is resolved and logged by
-:func:`segmif_mm.apis.select_precision` (``bf16``: bfloat16 autocast;
-``auto``: fp32 unless the CPU has AMX and the recorded bf16 error is within
-bounds); ``--amp`` instead runs under ``torch.autocast`` with bfloat16 on
-CPU and float16 on CUDA. Without a
+cumulative over the parts (run in the order above). ``--precision bf16``
+runs the model under bfloat16 autocast (default fp32; see
+:mod:`segmif_mm.deploy.precision`); ``--amp`` instead runs under
+``torch.autocast`` with bfloat16 on CPU and float16 on CUDA. Without a
 checkpoint the weights are random (pretrained ``init_cfg`` is dropped),
-which is fine for timing. ``--malloc-tuning`` calls
-:func:`segmif_mm.utils.tune_malloc_for_inference` first (glibc only):
-large CPU buffers are reused instead of being mapped and faulted in on every
-pass, so latency drops and the resident size stays at its peak.
+which is fine for timing.
+
+On CPU the model is converted for inference
+(:func:`segmif_mm.deploy.convert_for_cpu_inference`); ``--no-cpu-conversion``
+times the plain model instead. ``--malloc-tuning`` makes the conversion keep
+freed memory for the rest of the process
+(:func:`segmif_mm.deploy.tune_malloc_for_inference`, glibc only): large CPU
+buffers are reused instead of being mapped and faulted in on every pass, so
+latency drops and the resident size stays at its peak.
 """
 import argparse
 import resource
@@ -49,8 +52,9 @@ from mmengine.config import DictAction
 from prettytable import PrettyTable
 
 from segmif_mm.apis import (add_precision_argument, add_shape_argument,
-                            init_model, precision_context, select_precision)
-from segmif_mm.utils import atomic_backend_args, tune_malloc_for_inference
+                            init_model)
+from segmif_mm.deploy import prepare_for_inference
+from segmif_mm.utils import atomic_backend_args
 
 PARTS = ('fusion', 'segmentation', 'full')
 
@@ -80,11 +84,16 @@ def parse_args() -> argparse.Namespace:
         help='torch.backends.cudnn.benchmark = True')
     parser.add_argument(
         '--threads', type=int, help='torch.set_num_threads (CPU)')
-    parser.add_argument(
+    cpu = parser.add_mutually_exclusive_group()
+    cpu.add_argument(
         '--malloc-tuning',
         action='store_true',
         help='reuse large CPU buffers (glibc mallopt; see '
-        'segmif_mm.utils.tune_malloc_for_inference)')
+        'segmif_mm.deploy.tune_malloc_for_inference)')
+    cpu.add_argument(
+        '--no-cpu-conversion',
+        action='store_true',
+        help='time the plain model on CPU (for comparison)')
     parser.add_argument(
         '--parts',
         nargs='+',
@@ -162,8 +171,7 @@ def benchmark(model: torch.nn.Module, device: torch.device,
         segmentation=lambda: model.encode_decode(rgb, metas),
         full=lambda: model(inputs, mode='tensor'))
     amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
-    autocast = torch.autocast(device.type, dtype=amp_dtype) \
-        if args.amp else precision_context(args.precision, str(device))
+    autocast = torch.autocast(device.type, dtype=amp_dtype, enabled=args.amp)
 
     results = {}
     for part in args.parts:
@@ -196,13 +204,17 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    malloc_tuned = args.malloc_tuning and tune_malloc_for_inference()
     model = init_model(
         args.config,
         args.checkpoint,
         str(device),
         args.cfg_options,
         trust_checkpoint=True)
+    model = prepare_for_inference(
+        model,
+        precision='fp32' if args.amp else args.precision,
+        cpu_conversion=not args.no_cpu_conversion,
+        malloc_tuning=args.malloc_tuning)
     results = benchmark(model, device, args)
 
     settings = dict(
@@ -218,11 +230,11 @@ def main() -> None:
         amp=args.amp,
         amp_dtype=('float16' if device.type == 'cuda' else 'bfloat16')
         if args.amp else None,
-        precision=None if args.amp else select_precision(
-            args.precision, str(device))[0],
+        precision=None if args.amp else args.precision,
+        cpu_conversion=device.type == 'cpu' and not args.no_cpu_conversion,
         cudnn_benchmark=args.cudnn_benchmark,
         threads=torch.get_num_threads(),
-        malloc_tuning=malloc_tuned,
+        malloc_tuning=args.malloc_tuning,
         memory_kind='cuda_max_memory_allocated'
         if device.type == 'cuda' else 'process_peak_rss_cumulative',
         torch=torch.__version__)
@@ -244,7 +256,8 @@ def main() -> None:
           f'{args.batch_size}x4x{args.shape[0]}x{args.shape[1]}, '
           f'amp={settings["amp_dtype"]}, '
           f'precision={settings["precision"]}, threads={settings["threads"]}, '
-          f'malloc tuning={"on" if malloc_tuned else "off"}, '
+          f'CPU conversion={"on" if settings["cpu_conversion"] else "off"}, '
+          f'malloc tuning={"on" if args.malloc_tuning else "off"}, '
           f'{args.warmup} warm-up + {args.repeat} timed batches, torch '
           f'{torch.__version__}')
     print(table)

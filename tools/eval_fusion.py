@@ -55,9 +55,10 @@ from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
 from segmif_mm.datasets.transforms.image_files import (decode_image,
                                                        read_image_bytes)
+from segmif_mm.deploy import reuse_freed_memory
 from segmif_mm.evaluation.functional import (FUSION_METRICS, fusion_metrics,
                                              fusion_metrics_table, rgb_to_gray)
-from segmif_mm.utils import atomic_backend_args, describe, reuse_freed_memory
+from segmif_mm.utils import atomic_backend_args, describe
 
 Triplet = Tuple[np.ndarray, np.ndarray, np.ndarray]
 

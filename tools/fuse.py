@@ -8,7 +8,7 @@ command line over :class:`segmif_mm.apis.SegMiFInferencer`).
     # every pair of a dataset split of a config
     python tools/fuse.py CONFIG CHECKPOINT --split test --out-dir DIR
         [--device cuda:0] [--num-workers 2] [--skip-existing]
-        [--precision auto|fp32|bf16] [--cfg-options ...]
+        [--precision fp32|bf16] [--no-cpu-conversion] [--cfg-options ...]
 
 ``--ir``/``--vis`` take two files (one pair) or two folders whose images are
 paired by name as the datasets pair them (relative path without suffix,
@@ -34,8 +34,12 @@ reported with its name and reason and skipped; the run goes on, ends with a
 summary (done, skipped, failed with reasons) and exits with status 1 if any
 sample failed. Images are written atomically (temporary name, then rename),
 so ``--skip-existing`` resumes an interrupted run without redoing finished
-images. ``--precision`` (default ``auto``) chooses fp32 or bfloat16
-autocast and logs the choice (:func:`segmif_mm.apis.select_precision`).
+images.
+
+On CPU the model is converted for inference
+(:func:`segmif_mm.deploy.convert_for_cpu_inference`; ``--no-cpu-conversion``
+keeps the plain model, for comparison). ``--precision bf16`` runs it under
+bfloat16 autocast (default fp32; see :mod:`segmif_mm.deploy.precision`).
 """
 import argparse
 import os.path as osp
@@ -48,7 +52,7 @@ from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS
 from segmif_mm.apis import (BatchReport, SegMiFInferencer,
                             add_precision_argument, collect_pairs,
-                            load_keep_going, precision_context)
+                            load_keep_going)
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,6 +90,10 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='skip samples whose fused image exists (resume a run)')
     add_precision_argument(parser)
+    parser.add_argument(
+        '--no-cpu-conversion',
+        action='store_true',
+        help='run the plain model on CPU (for comparison)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -175,6 +183,8 @@ def fuse(args: argparse.Namespace) -> BatchReport:
         args.device,
         segmentation=False,
         load_cfg=dict(uint16_rule=args.uint16_rule) if args.pairs else None,
+        precision=args.precision,
+        cpu_conversion=not args.no_cpu_conversion,
         trust_checkpoint=True,
         show_progress=False)
     if not args.pairs:
@@ -198,8 +208,7 @@ def fuse(args: argparse.Namespace) -> BatchReport:
 
 def main() -> None:
     args = parse_args()
-    with precision_context(args.precision, args.device):
-        report = fuse(args)
+    report = fuse(args)
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')

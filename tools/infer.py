@@ -3,7 +3,8 @@
 
     python tools/infer.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
         [--device cuda:0] [--batch-size 4] [--skip-existing]
-        [--malloc-tuning] [--precision auto|fp32|bf16] [--cfg-options ...]
+        [--precision fp32|bf16] [--malloc-tuning | --no-cpu-conversion]
+        [--cfg-options ...]
 
 ``--ir``/``--vis`` are either two files (one pair) or two folders whose
 images are paired by name as the datasets pair them
@@ -19,12 +20,16 @@ with its name and reason and skipped; the run goes on, ends with a summary
 (done, skipped, failed with reasons) and exits with status 1 if any pair
 failed. Outputs are written atomically (temporary name, then rename), so
 ``--skip-existing`` resumes an interrupted run without redoing finished
-pairs. ``--malloc-tuning`` (CPU, glibc) keeps large
-buffers for reuse between pairs instead of returning them to the system:
-faster on big images, at the price of a resident size that stays at its peak
-(see :func:`segmif_mm.utils.tune_malloc_for_inference`). ``--precision``
-(default ``auto``) chooses fp32 or bfloat16 autocast and logs the choice
-(:func:`segmif_mm.apis.select_precision`).
+pairs.
+
+On CPU the model is converted for inference
+(:func:`segmif_mm.deploy.convert_for_cpu_inference`; ``--no-cpu-conversion``
+keeps the plain model, for comparison). ``--malloc-tuning`` (CPU, glibc)
+keeps large buffers for reuse between pairs instead of returning them to
+the system: faster on big images, at the price of a resident size that
+stays at its peak (:func:`segmif_mm.deploy.tune_malloc_for_inference`).
+``--precision bf16`` runs the model under bfloat16 autocast (default fp32;
+see :mod:`segmif_mm.deploy.precision`).
 """
 import argparse
 import os.path as osp
@@ -35,9 +40,7 @@ from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 from segmif_mm.apis import (BatchReport, SegMiFInferencer,
-                            add_precision_argument, collect_pairs,
-                            precision_context)
-from segmif_mm.utils import tune_malloc_for_inference
+                            add_precision_argument, collect_pairs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,11 +62,16 @@ def parse_args() -> argparse.Namespace:
         '--skip-existing',
         action='store_true',
         help='skip pairs whose fused and seg outputs exist (resume a run)')
-    parser.add_argument(
+    add_precision_argument(parser)
+    cpu = parser.add_mutually_exclusive_group()
+    cpu.add_argument(
         '--malloc-tuning',
         action='store_true',
         help='reuse large CPU buffers between pairs (glibc mallopt)')
-    add_precision_argument(parser)
+    cpu.add_argument(
+        '--no-cpu-conversion',
+        action='store_true',
+        help='run the plain model on CPU (for comparison)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -102,8 +110,6 @@ def infer_batch(inferencer: SegMiFInferencer,
 def main() -> None:
     args = parse_args()
     matching = collect_pairs(args.ir, args.vis)
-    if args.malloc_tuning and not tune_malloc_for_inference():
-        print('--malloc-tuning ignored: it needs glibc (Linux).')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -111,6 +117,9 @@ def main() -> None:
         cfg,
         args.checkpoint,
         args.device,
+        precision=args.precision,
+        cpu_conversion=not args.no_cpu_conversion,
+        malloc_tuning=args.malloc_tuning,
         trust_checkpoint=True,
         show_progress=False)
 
@@ -120,12 +129,11 @@ def main() -> None:
             if not (args.skip_existing and report.skip_existing(
                 name, inferencer.output_files(args.out_dir, name)))]
     progress = ProgressBar(len(todo))
-    with precision_context(args.precision, args.device):
-        for start in range(0, len(todo), args.batch_size):
-            batch = todo[start:start + args.batch_size]
-            infer_batch(inferencer, batch, args.out_dir, report)
-            for _ in batch:
-                progress.update()
+    for start in range(0, len(todo), args.batch_size):
+        batch = todo[start:start + args.batch_size]
+        infer_batch(inferencer, batch, args.out_dir, report)
+        for _ in batch:
+            progress.update()
     folders = [
         osp.dirname(path)
         for path in inferencer.output_files(args.out_dir, '')

@@ -9,7 +9,12 @@ _base_ = [
 crop_size = (96, 96)
 norm_cfg = dict(type='BN', requires_grad=True)
 hia_cfg = dict(
-    type='HierarchicalInteractiveAttention', channels=16, num_heads=4)
+    type='HierarchicalInteractiveAttention',
+    channels=16,
+    num_heads=4,
+    context_scale='cosine',
+    context_axis='key',
+    temperature_init=10.0)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(

@@ -2,6 +2,8 @@
 import argparse
 from typing import Sequence
 
+from segmif_mm.deploy import PRECISIONS
+
 DEFAULT_SHAPE = (480, 640)
 
 
@@ -17,6 +19,17 @@ def add_shape_argument(
         default=list(default),
         metavar=('H', 'W'),
         help=help)
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--precision {fp32,bf16}`` (default fp32;
+    :mod:`segmif_mm.deploy.precision`) to ``parser`` (or to an argument
+    group of one, e.g. to exclude ``--amp``)."""
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='fp32, or bf16 autocast (default: fp32)')
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

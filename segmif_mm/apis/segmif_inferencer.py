@@ -18,6 +18,7 @@ from torch import nn
 from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 from segmif_mm.datasets.transforms import LoadMultiModalImagesFromNDArray
+from segmif_mm.deploy import prepare_for_inference
 from segmif_mm.utils import (atomic_backend_args, find_resource,
                              load_trusted_checkpoint)
 from segmif_mm.visualization import FusionSegLocalVisualizer
@@ -88,6 +89,15 @@ class SegMiFInferencer(BaseInferencer):
             Defaults to None.
         segmentation (bool): Segment when the model has a trained
             segmentation branch; False fuses only. Defaults to True.
+        precision (str): ``'fp32'`` or ``'bf16'`` (autocast; see
+            :mod:`segmif_mm.deploy.precision`). Defaults to 'fp32'.
+        cpu_conversion (bool): On CPU, convert the model for inference
+            (:func:`segmif_mm.deploy.convert_for_cpu_inference`); False
+            keeps the plain model, for comparison. Defaults to True.
+        malloc_tuning (bool): With the CPU conversion, keep freed memory for
+            reuse for the rest of the process
+            (:func:`segmif_mm.deploy.tune_malloc_for_inference`). Defaults
+            to False.
         load_cfg (dict, optional): Arguments of the pipeline's loader,
             e.g. ``dict(uint16_rule='shift')``. Defaults to None.
         trust_checkpoint (bool): Unpickle local checkpoints in full (a
@@ -115,10 +125,16 @@ class SegMiFInferencer(BaseInferencer):
                  weights: Optional[str] = None,
                  device: Optional[str] = None,
                  segmentation: bool = True,
+                 precision: str = 'fp32',
+                 cpu_conversion: bool = True,
+                 malloc_tuning: bool = False,
                  load_cfg: Optional[dict] = None,
                  trust_checkpoint: bool = False,
                  show_progress: bool = True) -> None:
         self.segmentation = segmentation
+        self.precision = precision
+        self.cpu_conversion = cpu_conversion
+        self.malloc_tuning = malloc_tuning
         self.load_cfg = dict(load_cfg or {})
         self.trust_checkpoint = trust_checkpoint
         cfg, weights = self.resolve_model(model, weights)
@@ -169,10 +185,17 @@ class SegMiFInferencer(BaseInferencer):
             trust_checkpoint=self.trust_checkpoint)
         return self._prepare_model_for_device(model, device)
 
-    @staticmethod
-    def _prepare_model_for_device(model: nn.Module, device: str) -> nn.Module:
-        """Move the model to ``device`` for inference, in eval mode."""
-        return model.to(device).eval()
+    def _prepare_model_for_device(self, model: nn.Module,
+                                  device: str) -> nn.Module:
+        """Move the model to ``device`` and ready it for inference there:
+        on CPU converted (:func:`segmif_mm.deploy.convert_for_cpu_inference`,
+        unless ``cpu_conversion`` is off), elsewhere run in ``precision``
+        (:func:`segmif_mm.deploy.prepare_for_inference`)."""
+        return prepare_for_inference(
+            model.to(device),
+            precision=self.precision,
+            cpu_conversion=self.cpu_conversion,
+            malloc_tuning=self.malloc_tuning)
 
     def _segmentation_trained(self, cfg: Config,
                               weights: Optional[str]) -> bool:

@@ -7,7 +7,6 @@ from .atomic_files import (ATOMIC_BACKEND, AtomicLocalBackend,
 from .checkpoint import load_trusted_checkpoint, trust_local_checkpoints
 from .errors import describe
 from .gaussian import gaussian_kernel1d
-from .memory import reuse_freed_memory, tune_malloc_for_inference
 from .quantization import to_uint8
 from .resources import find_resource, resource_roots
 from .ssim import SSIM_K1, SSIM_K2, ssim_from_statistics
@@ -15,7 +14,7 @@ from .ssim import SSIM_K1, SSIM_K2, ssim_from_statistics
 __all__ = [
     'ATOMIC_BACKEND', 'AtomicLocalBackend', 'atomic_backend_args',
     'temporary_pattern', 'write_atomically', 'load_trusted_checkpoint',
-    'trust_local_checkpoints', 'describe', 'gaussian_kernel1d',
-    'reuse_freed_memory', 'tune_malloc_for_inference', 'to_uint8', 'SSIM_K1',
-    'SSIM_K2', 'ssim_from_statistics', 'find_resource', 'resource_roots'
+    'trust_local_checkpoints', 'describe', 'gaussian_kernel1d', 'to_uint8',
+    'SSIM_K1', 'SSIM_K2', 'ssim_from_statistics', 'find_resource',
+    'resource_roots'
 ]

@@ -9,6 +9,7 @@ from mmseg.structures import SegDataSample
 from segmif_mm.apis import (DEFAULT_FUSION_CHECKPOINT, SegMiFInferencer,
                             extract_fusion_weights, get_model_by_weights,
                             inference_model, init_fusion_model, init_model)
+from segmif_mm.deploy import convert_for_cpu_inference
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 TINY_CONFIG = str(Path(__file__).parents[1] / 'configs' / 'segmif_tiny.py')
@@ -28,7 +29,11 @@ def checkpoints(tmp_path_factory):
             meta=dict(dataset_meta=model.dataset_meta)), full)
     torch.save(
         dict(state_dict=extract_fusion_weights(model, half=False)), fusion)
-    return dict(full=str(full), fusion=str(fusion), model=model)
+    # the model as the inferencer runs it on CPU
+    return dict(
+        full=str(full),
+        fusion=str(fusion),
+        model=convert_for_cpu_inference(init_model(TINY_CONFIG, str(full))))
 
 
 @pytest.fixture(scope='module')
@@ -228,7 +233,7 @@ def test_shipped_model_by_name_fuses_a_real_pair(real_data):
     vis = cv2.imread(str(root / 'vi' / file))[:96, :128]
     ir = cv2.imread(str(root / 'ir' / file), cv2.IMREAD_GRAYSCALE)[:96, :128]
     fused = inferencer(dict(ir=ir, vis=vis))['predictions']['fused']
-    model = init_fusion_model()
+    model = convert_for_cpu_inference(init_fusion_model())
     inputs = np.concatenate([vis[..., ::-1], ir[..., None]], axis=2)
     with torch.no_grad():
         _, reference, _, _ = model.fuse(

@@ -5,11 +5,12 @@ import pytest
 
 @pytest.fixture
 def malloc_tuning_calls(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Calls of ``tune_malloc_for_inference`` by the tools, recorded but
-    not applied: mallopt settings would outlive the test."""
-    import segmif_mm.utils
+    """Calls of ``tune_malloc_for_inference`` by the CPU conversion the
+    tools run, recorded but not applied: mallopt settings would outlive the
+    test."""
+    from segmif_mm.deploy import cpu
     calls: list = []
-    monkeypatch.setattr(segmif_mm.utils, 'tune_malloc_for_inference',
+    monkeypatch.setattr(cpu, 'tune_malloc_for_inference',
                         lambda: calls.append(True) or True)
     return calls
 

@@ -34,6 +34,7 @@ def test_table_and_json(with_checkpoint, extra, tmp_path, tiny_config,
     assert settings['checkpoint'] == (
         str(tiny_checkpoint) if with_checkpoint else None)
     assert settings['memory_kind'] == 'process_peak_rss_cumulative'
+    assert settings['cpu_conversion'] is True
     assert set(result['results']) == set(PARTS)
     for part in PARTS:
         values = result['results'][part]
@@ -62,11 +63,9 @@ def test_malloc_tuning_flag(flag, tmp_path, tiny_config, run_tool,
     ).out
 
 
-@pytest.mark.parametrize('precision', ['fp32', 'bf16', 'auto'])
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 def test_precision_choice(precision, tmp_path, tiny_config, run_tool, capsys):
-    """--precision is resolved (auto: fp32 or bf16 by the CPU and the
-    recorded error) and recorded with the results."""
-    from segmif_mm.apis import select_precision
+    """--precision is recorded with the results."""
     if precision == 'bf16' and \
             not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         pytest.skip('bf16 autocast needs oneDNN bf16 kernels')
@@ -74,12 +73,24 @@ def test_precision_choice(precision, tmp_path, tiny_config, run_tool, capsys):
     run_tool('benchmark.py', tiny_config, '--shape', 16, 16, '--repeat', 1,
              '--warmup', 0, '--parts', 'full', '--precision', precision,
              '--json', out)
-    chosen = select_precision(precision, 'cpu')[0]
     settings = json.loads(out.read_text())['settings']
-    assert settings['precision'] == chosen and settings['amp'] is False
-    assert f'precision={chosen}' in capsys.readouterr().out
+    assert settings['precision'] == precision and settings['amp'] is False
+    assert f'precision={precision}' in capsys.readouterr().out
 
 
-def test_amp_and_precision_exclude_each_other(tiny_config, run_tool):
+def test_plain_model_for_comparison(tmp_path, tiny_config, run_tool, capsys):
+    out = tmp_path / 'result.json'
+    run_tool('benchmark.py', tiny_config, '--shape', 16, 16, '--repeat', 1,
+             '--warmup', 0, '--parts', 'full', '--no-cpu-conversion', '--json',
+             out)
+    assert json.loads(out.read_text())['settings']['cpu_conversion'] is False
+    assert 'CPU conversion=off' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    'flags',
+    [['--amp', '--precision', 'bf16'],
+     ['--no-cpu-conversion', '--malloc-tuning'], ['--precision', 'auto']])
+def test_exclusive_and_unknown_flags(flags, tiny_config, run_tool):
     with pytest.raises(SystemExit):
-        run_tool('benchmark.py', tiny_config, '--amp', '--precision', 'bf16')
+        run_tool('benchmark.py', tiny_config, *flags)

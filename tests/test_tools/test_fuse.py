@@ -7,6 +7,7 @@ import pytest
 from mmengine.config import Config
 
 from segmif_mm.apis import inference_model, init_model
+from segmif_mm.deploy import convert_for_cpu_inference
 from segmif_mm.visualization import FusionSegLocalVisualizer
 from tools.misc.make_demo_data import generate_demo_dataset
 
@@ -53,7 +54,8 @@ def test_fuse_split_keeps_names_and_size(split, demo, tmp_path, tiny_config,
     run_tool('fuse.py', tiny_config, tiny_checkpoint, '--split', split,
              '--out-dir', out)
     assert sorted(p.stem for p in out.iterdir()) == sorted(names[split])
-    model = init_model(str(tiny_config), str(tiny_checkpoint))
+    model = convert_for_cpu_inference(
+        init_model(str(tiny_config), str(tiny_checkpoint)))
     for name in names[split]:
         expected = inference_model(model,
                                    str(root / split / 'ir' / f'{name}.png'),

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from segmif_mm.apis import fuse_pair, init_fusion_model
+from segmif_mm.deploy import convert_for_cpu_inference
 
 
 def write_pairs(root, shapes):
@@ -29,8 +30,9 @@ def test_fuse_folders_matched_by_name(tmp_path, tiny_config, tiny_checkpoint,
     run_tool('fuse.py', tiny_config, tiny_checkpoint, '--ir', tmp_path / 'ir',
              '--vis', tmp_path / 'vi', '--out-dir', out)
     assert '2 pairs done' in capsys.readouterr().out
-    model = init_fusion_model(
-        str(tiny_config), str(tiny_checkpoint), trust_checkpoint=True)
+    model = convert_for_cpu_inference(
+        init_fusion_model(
+            str(tiny_config), str(tiny_checkpoint), trust_checkpoint=True))
     for name, shape in shapes.items():
         written = cv2.imread(str(out / f'{name}.png'), cv2.IMREAD_UNCHANGED)
         assert written.shape == shape + (3, ) and written.dtype == np.uint8

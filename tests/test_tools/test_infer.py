@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from segmif_mm.apis import inference_model, init_model
+from segmif_mm.deploy import convert_for_cpu_inference
 from segmif_mm.visualization import FusionSegLocalVisualizer
 
 # JPEG pairs of odd sizes (not multiples of 32), as in VIFB: one infrared
@@ -35,6 +36,11 @@ def pairs(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def converted_model(config: Path, checkpoint: Path):
+    """The model the tool runs on CPU."""
+    return convert_for_cpu_inference(init_model(str(config), str(checkpoint)))
+
+
 def check_outputs(out: Path, pairs: Path, name: str, model) -> None:
     """The fused image equals the API's prediction, quantised; every pixel
     of the segmentation has the palette colour of the predicted class."""
@@ -58,7 +64,7 @@ def test_folders(pairs, tmp_path, tiny_config, tiny_checkpoint, run_tool):
     out = tmp_path / 'out'
     run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir', pairs / 'ir',
              '--vis', pairs / 'vi', '--out-dir', out)
-    model = init_model(str(tiny_config), str(tiny_checkpoint))
+    model = converted_model(tiny_config, tiny_checkpoint)
     for name in SIZES:
         check_outputs(out, pairs, name, model)
 
@@ -73,7 +79,21 @@ def test_single_pair_with_malloc_tuning(pairs, tmp_path, tiny_config,
     assert malloc_tuning_calls == [True]
     assert sorted(p.name for p in (out / 'fused').iterdir()) == ['single.png']
     check_outputs(out, pairs, 'single',
+                  converted_model(tiny_config, tiny_checkpoint))
+
+
+def test_plain_model_for_comparison(pairs, tmp_path, tiny_config,
+                                    tiny_checkpoint, run_tool):
+    out = tmp_path / 'plain'
+    run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+             pairs / 'ir' / 'single.jpg', '--vis', pairs / 'vi' / 'single.jpg',
+             '--out-dir', out, '--no-cpu-conversion')
+    check_outputs(out, pairs, 'single',
                   init_model(str(tiny_config), str(tiny_checkpoint)))
+    with pytest.raises(SystemExit):
+        run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
+                 pairs / 'ir', '--vis', pairs / 'vi', '--out-dir', out,
+                 '--no-cpu-conversion', '--malloc-tuning')
 
 
 @pytest.mark.skipif(
@@ -81,17 +101,21 @@ def test_single_pair_with_malloc_tuning(pairs, tmp_path, tiny_config,
     reason='bf16 autocast needs oneDNN bf16 kernels')
 def test_bf16_precision(pairs, tmp_path, tiny_config, tiny_checkpoint,
                         run_tool, monkeypatch):
-    """--precision bf16 runs under autocast, logs the choice, and writes
+    """--precision bf16 converts the model for bf16 autocast and writes
     images of the input size."""
-    import segmif_mm.apis.precision as precision
-    logged = []
-    monkeypatch.setattr(precision, 'print_log',
-                        lambda msg, **kwargs: logged.append(msg))
+    from segmif_mm.deploy import prepare
+    precisions = []
+
+    def convert(model, **kwargs):
+        precisions.append(kwargs['precision'])
+        return convert_for_cpu_inference(model, **kwargs)
+
+    monkeypatch.setattr(prepare, 'convert_for_cpu_inference', convert)
     out = tmp_path / 'bf16'
     run_tool('infer.py', tiny_config, tiny_checkpoint, '--ir',
              pairs / 'ir' / 'single.jpg', '--vis', pairs / 'vi' / 'single.jpg',
              '--out-dir', out, '--precision', 'bf16')
-    assert len(logged) == 1 and 'precision bf16 -> bf16' in logged[0]
+    assert precisions == ['bf16']
     fused = mmcv.imread(str(out / 'fused' / 'single.png'))
     assert fused.shape == (*SIZES['single'], 3)
 

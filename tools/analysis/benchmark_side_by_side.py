@@ -33,6 +33,7 @@ CPU time); a round in which any side has more than ``--max-other-cpus``
 is printed but left out of the medians and ratios.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -49,7 +50,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import mmengine
 
 from segmif_mm.apis import add_shape_argument
-from segmif_mm.models.utils import cpu_cache_sizes
 from segmif_mm.utils import atomic_backend_args
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -121,6 +121,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+def cache_sizes() -> Dict[str, int]:
+    """Data cache sizes of the first CPU in bytes, by level (``l1``,
+    ``l2``, ``l3``), as ``/sys/devices/system/cpu/cpu0/cache`` reports them
+    (Linux; empty elsewhere)."""
+    units = {'K': 2**10, 'M': 2**20, 'G': 2**30}
+    sizes = {}
+    for folder in sorted(glob.glob('/sys/devices/system/cpu/cpu0/cache/*')):
+        entry = {}
+        for name in ('type', 'level', 'size'):
+            try:
+                with open(osp.join(folder, name)) as f:
+                    entry[name] = f.read().strip()
+            except OSError:
+                break
+        size = entry.get('size', '')
+        if len(entry) == 3 and entry['type'] != 'Instruction' and \
+                size[:-1].isdigit() and size[-1:] in units:
+            sizes[f'l{entry["level"]}'] = int(size[:-1]) * units[size[-1]]
+    return sizes
+
+
 def cpu_description() -> Dict[str, object]:
     """Model name and number, logical CPUs, the bf16-related flags and the
     cache sizes of this CPU."""
@@ -144,10 +165,7 @@ def cpu_description() -> Dict[str, object]:
         family_model=f'{info.get("family", "?")}/{info.get("model", "?")}',
         logical_cpus=os.cpu_count(),
         flags=sorted(flags & {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'}),
-        caches={
-            k: v
-            for k, v in cpu_cache_sizes().items() if not k.endswith('_cpus')
-        })
+        caches=cache_sizes())
 
 
 def child_env(threads: int) -> Dict[str, str]:

@@ -10,7 +10,8 @@ Example::
 Each ``--set NAME=FOLDER`` holds ``ir/`` and ``vi/`` images matched by
 name; ``--limit`` pairs per set are taken evenly spaced over the sorted
 names. Every pair runs at its own size, once in fp32 and once under
-``torch.autocast('cpu', dtype=torch.bfloat16)``:
+``torch.autocast('cpu', dtype=torch.bfloat16)``, through models converted
+for CPU inference (:func:`segmif_mm.deploy.convert_for_cpu_inference`):
 
 * **fused image**: ``model.fuse`` of the fusion network with the shipped
   weights (:func:`segmif_mm.apis.init_fusion_model`, or
@@ -25,9 +26,8 @@ names. Every pair runs at its own size, once in fp32 and once under
   measures how often bf16 rounding flips a decision of an untrained
   network, not a trained one's.
 
-The summary's worst-set 8-bit p99.9 is what
-:data:`segmif_mm.apis.precision.BF16_MEASUREMENT` records for
-``--precision auto``.
+The summary's worst-set 8-bit p99.9 is the figure docs/benchmarks.md
+quotes for the tools' ``--precision bf16``.
 """
 import argparse
 import os.path as osp
@@ -39,9 +39,9 @@ import torch
 from mmengine.config import Config
 
 from segmif_mm.apis import init_fusion_model, init_model
-from segmif_mm.apis.precision import cpu_bf16_support
 from segmif_mm.datasets import match_by_name
 from segmif_mm.datasets.transforms import LoadMultiModalImages
+from segmif_mm.deploy import convert_for_cpu_inference, cpu_bf16_support
 from segmif_mm.utils import atomic_backend_args, find_resource, to_uint8
 
 
@@ -182,10 +182,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    fusion_model = init_fusion_model(args.fusion_config,
-                                     args.fusion_checkpoint)
+    fusion_model = convert_for_cpu_inference(
+        init_fusion_model(args.fusion_config, args.fusion_checkpoint))
     torch.manual_seed(args.seed)
-    seg_model = init_model(Config.fromfile(args.seg_config))
+    seg_model = convert_for_cpu_inference(
+        init_model(Config.fromfile(args.seg_config)))
     sets = {}
     for spec in args.set:
         name, folder = spec.split('=', 1)

@@ -6,7 +6,6 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from ..utils import cpu_inference_fast_path, drdb_inference
 
 
 class DRDB(BaseModule):
@@ -24,11 +23,6 @@ class DRDB(BaseModule):
         out = x + conv1x1([x_0, ..., x_L])
 
     The spatial size is preserved (padding = dilation).
-
-    In CPU inference the block runs
-    :func:`~segmif_mm.models.utils.drdb_inference` instead: the same
-    computation in one preallocated buffer (see
-    :mod:`segmif_mm.models.utils.cpu_fast_paths`).
 
     Args:
         channels (int): Input and output channels C.
@@ -78,8 +72,6 @@ class DRDB(BaseModule):
         Returns:
             Tensor: Features of shape ``[B, C, H, W]``.
         """
-        if cpu_inference_fast_path(self, x):
-            return drdb_inference(self, x)
         features = [x]
         for layer in self.dense_layers:
             features.append(layer(torch.cat(features, dim=1)))

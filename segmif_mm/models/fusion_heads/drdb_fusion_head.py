@@ -8,7 +8,6 @@ from torch import Tensor, nn
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from ..utils import cpu_inference_fast_path, striped_conv
 from .drdb import DRDB
 
 
@@ -37,12 +36,6 @@ class DRDBFusionHead(BaseModule):
     not use the semantic features (HIA variant M1) gets ``f_seg=None`` and its
     scale has no projection; ``guidance_scales`` lists the scales in use, so
     the segmentor computes only the guidance that is needed.
-
-    In CPU inference the stems and the decoder run in horizontal stripes
-    and the DRDBs use a preallocated buffer
-    (:mod:`segmif_mm.models.utils.cpu_fast_paths`): the same computation,
-    equal up to float rounding, with much less memory traffic at full
-    resolution.
 
     Args:
         guidance_channels (Sequence[int]): Channels of the two guidance maps:
@@ -173,8 +166,8 @@ class DRDBFusionHead(BaseModule):
         """
         self._check_inputs(vis_y, ir, guidance)
         size = vis_y.shape[2:]
-        f_vis = self.stem(self.vis_stem, vis_y)
-        f_ir = self.stem(self.ir_stem, ir)
+        f_vis = self.vis_stem(vis_y)
+        f_ir = self.ir_stem(ir)
         for i, interaction in enumerate(self.interactions):
             # One full-resolution map at a time: each block's input is
             # released as soon as its output exists, and the guidance map is
@@ -190,32 +183,4 @@ class DRDBFusionHead(BaseModule):
                     align_corners=False)
             f_ir, f_vis = interaction((f_ir, f_vis, f_seg))
             del f_seg
-        return self.decode(f_vis, f_ir)
-
-    def stem(self, layer: nn.Module, img: Tensor) -> Tensor:
-        """Apply a stem convolution (in stripes in CPU inference).
-
-        Args:
-            layer (nn.Module): ``vis_stem`` or ``ir_stem``.
-            img (Tensor): ``[B, 1, H, W]``.
-
-        Returns:
-            Tensor: ``[B, C, H, W]``.
-        """
-        if cpu_inference_fast_path(self, img):
-            return striped_conv(layer, [img], self.channels)
-        return layer(img)
-
-    def decode(self, f_vis: Tensor, f_ir: Tensor) -> Tensor:
-        """Decode the fused luminance (in stripes in CPU inference).
-
-        Args:
-            f_vis (Tensor): Visible features ``[B, C, H, W]``.
-            f_ir (Tensor): Infrared features ``[B, C, H, W]``.
-
-        Returns:
-            Tensor: Fused luminance ``[B, 1, H, W]`` in [0, 1].
-        """
-        if cpu_inference_fast_path(self, f_vis):
-            return striped_conv(self.decoder, [f_vis, f_ir], 1)
         return self.decoder(torch.cat([f_vis, f_ir], dim=1))

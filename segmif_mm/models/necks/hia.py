@@ -8,29 +8,25 @@ from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
-from ..utils import cpu_fast_path, hia_tiled, unpack_interaction_inputs
+from ..utils import unpack_interaction_inputs
 
 MODALITIES = ('ir', 'vis')
 CONTEXT_SCALES = ('mean', 'sum', 'cosine')
 CONTEXT_AXES = ('value', 'key')
 
 
-def head_context(key: Tensor, value: Tensor, num_heads: int,
-                 num_tokens: int) -> Tensor:
-    """One tile's share of the per-head context logits.
+def head_means(key: Tensor, value: Tensor, num_heads: int) -> Tensor:
+    """Per-head mean over the tokens of the key-value outer products.
 
-    For keys and values of ``n`` of the ``N`` tokens, returns
-    :math:`K_h^T V_h / N` for every head ``h`` (``d = C / num_heads``
-    channels each); the shares of all tiles add up to the mean over the N
-    tokens. The keys are scaled before the product, so the sum cannot
-    overflow in half precision; the result is float32 so that the tiles
-    accumulate in full precision.
+    For keys and values of N tokens, returns :math:`K_h^T V_h / N` for every
+    head ``h`` (``d = C / num_heads`` channels each). The keys are scaled
+    before the product, so the sum cannot overflow in half precision; the
+    result is float32.
 
     Args:
-        key (Tensor): Keys ``[B, n, C]``.
-        value (Tensor): Values ``[B, n, C]``.
+        key (Tensor): Keys ``[B, N, C]``.
+        value (Tensor): Values ``[B, N, C]``.
         num_heads (int): Number of heads; divides C.
-        num_tokens (int): Number of tokens N of the whole image.
 
     Returns:
         Tensor: ``[B, num_heads, d, d]`` in float32.
@@ -40,7 +36,7 @@ def head_context(key: Tensor, value: Tensor, num_heads: int,
     def heads(x: Tensor) -> Tensor:
         return x.reshape(batch, tokens, num_heads, -1).transpose(1, 2)
 
-    key = heads(key) / num_tokens
+    key = heads(key) / tokens
     return (key.transpose(-2, -1) @ heads(value)).float()
 
 
@@ -112,11 +108,10 @@ class HierarchicalInteractiveAttention(BaseModule):
     :math:`F_x^m` alone, the segmentation features are not used
     (``uses_semantic_features`` is False) and ``f_seg`` may be None.
 
-    :meth:`forward` computes this on the whole image; on CPU it runs the
-    tiled evaluator :func:`~segmif_mm.models.utils.hia_tiled` instead, which
-    sums the contexts over tiles of pixels and computes the outputs tile by
-    tile (equal up to float rounding, with tile-sized intermediates; see
-    :mod:`segmif_mm.models.utils.cpu_fast_paths`).
+    :meth:`forward` follows these steps: :meth:`embed` (channel
+    embeddings), :meth:`context_means` and :meth:`contexts` (the contexts
+    :math:`G`), :meth:`interact` (:math:`S_x`, :math:`M_x`) and
+    :meth:`outputs` (MLP, residual, norm).
 
     Args:
         channels (int): Channels C of all three inputs. Defaults to 64.
@@ -214,38 +209,33 @@ class HierarchicalInteractiveAttention(BaseModule):
         return self.use_soam or self.use_moam
 
     def embed(self, tokens: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Channel embeddings of one tile.
+        """Channel embeddings of the tokens.
 
         Args:
             tokens (dict[str, Tensor]): ``ir``, ``vis`` (and ``seg`` when an
-                attention is on) tokens ``[B, n, C]``.
+                attention is on) tokens ``[B, N, C]``.
 
         Returns:
             dict[str, Tensor]: :math:`F_x^m` under ``ir`` and ``vis`` and,
             when an attention is on, the semantic embedding under ``seg``;
-            each ``[B, n, C]``.
+            each ``[B, N, C]``.
         """
         embedded = {x: self.modality_embeds[x](tokens[x]) for x in MODALITIES}
         if self.uses_semantic_features:
             embedded['seg'] = self.semantic_embed(tokens['seg'])
         return embedded
 
-    def context_logits(self, embedded: Dict[str, Tensor],
-                       num_tokens: int) -> Dict[str, Tensor]:
-        """The context logits of the attentions in use, per ``context_scale``.
+    def context_means(self, embedded: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The pixel means the contexts of the attentions in use are made of.
 
-        :math:`K^T V / N` (``'mean'`` and ``'cosine'``) or
-        :math:`d^{-1/2} K^T V` (``'sum'``); for ``'cosine'`` also the mean
-        squares of the key and value channels under ``<name>/sq``
-        (``[B, 2C]``), which :meth:`contexts_from_logits` turns into the
-        norms. Sums over pixels, so for a tile of the image (with the whole
-        image's ``num_tokens``) this is the tile's share, and the shares of
-        all tiles add up to the whole image's logits.
+        Per attention, :math:`K^T V / N` for every head and, for
+        ``context_scale='cosine'``, the mean squares of the key and value
+        channels under ``<name>/sq`` (``[B, 2C]``), from which
+        :meth:`contexts` takes the norms.
 
         Args:
-            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
-                a tile), ``[B, n, C]`` each.
-            num_tokens (int): Pixels N of the whole image.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image,
+                ``[B, N, C]`` each.
 
         Returns:
             dict[str, Tensor]: ``soam_<x>`` (from :math:`F_x^m`, SoAM) and
@@ -258,27 +248,26 @@ class HierarchicalInteractiveAttention(BaseModule):
                 key_values[f'soam_{x}'] = self.soam_key_values[x](embedded[x])
         if self.use_moam:
             key_values['moam'] = self.moam_key_value(embedded['seg'])
-        logits = {}
-        head_dim = self.channels // self.num_heads
+        means = {}
         for name, kv in key_values.items():
             key, value = kv.chunk(2, dim=-1)
-            logits[name] = head_context(key, value, self.num_heads, num_tokens)
-            if self.context_scale == 'sum':
-                logits[name] = logits[name] * (num_tokens * head_dim**-0.5)
-            elif self.context_scale == 'cosine':
-                logits[f'{name}/sq'] = kv.float().pow(2).sum(1) / num_tokens
-        return logits
+            means[name] = head_means(key, value, self.num_heads)
+            if self.context_scale == 'cosine':
+                means[f'{name}/sq'] = kv.float().pow(2).sum(1) / kv.shape[1]
+        return means
 
-    def contexts_from_logits(self, logits: Dict[str,
-                                                Tensor]) -> Dict[str, Tensor]:
+    def contexts(self, means: Dict[str, Tensor],
+                 num_tokens: int) -> Dict[str, Tensor]:
         """The attention contexts :math:`G = softmax(\\tau\\, logits)`.
 
-        The softmax runs along ``context_axis``; the normalised entropy of
-        every context is kept in ``context_entropy``.
+        The logits are :math:`K^T V / N` (``'mean'``),
+        :math:`d^{-1/2} K^T V` (``'sum'``) or :math:`\\hat K^T \\hat V`
+        (``'cosine'``); the softmax runs along ``context_axis``. The
+        normalised entropy of every context is kept in ``context_entropy``.
 
         Args:
-            logits (dict[str, Tensor]): :meth:`context_logits` of the whole
-                image.
+            means (dict[str, Tensor]): :meth:`context_means` of the image.
+            num_tokens (int): Pixels N of the image.
 
         Returns:
             dict[str, Tensor]: ``soam_<x>`` (:math:`G_x`, SoAM) and
@@ -288,9 +277,17 @@ class HierarchicalInteractiveAttention(BaseModule):
         """
         if self.context_scale == 'cosine':
             logits = {
-                name: self.cosine(value, logits[f'{name}/sq'])
-                for name, value in logits.items() if '/' not in name
+                name: self.cosine(value, means[f'{name}/sq'])
+                for name, value in means.items() if '/' not in name
             }
+        elif self.context_scale == 'sum':
+            head_dim = self.channels // self.num_heads
+            logits = {
+                name: value * (num_tokens * head_dim**-0.5)
+                for name, value in means.items()
+            }
+        else:
+            logits = means
         axis = -1 if self.context_axis == 'value' else -2
         contexts = {}
         for i, x in enumerate(MODALITIES):
@@ -334,15 +331,13 @@ class HierarchicalInteractiveAttention(BaseModule):
         """The features each modality's MLP takes.
 
         Args:
-            embedded (dict[str, Tensor]): :meth:`embed` of the image (or of
-                a tile).
-            contexts (dict[str, Tensor]): :meth:`contexts_from_logits` of
-                the whole image.
+            embedded (dict[str, Tensor]): :meth:`embed` of the image.
+            contexts (dict[str, Tensor]): :meth:`contexts` of the image.
 
         Returns:
             dict[str, Tensor]: Per modality the concatenation of
             :math:`S_x = Q_s G_x` and/or :math:`M_x = Q_x G_s`
-            (``[B, n, C]`` or ``[B, n, 2C]``), or :math:`F_x^m` when both
+            (``[B, N, C]`` or ``[B, N, 2C]``), or :math:`F_x^m` when both
             attentions are off.
         """
         if not self.uses_semantic_features:
@@ -367,11 +362,11 @@ class HierarchicalInteractiveAttention(BaseModule):
         """:math:`f_x' = Norm(f_x + MLP_x(mixed_x))` per modality.
 
         Args:
-            tokens (dict[str, Tensor]): Input tokens ``[B, n, C]``.
+            tokens (dict[str, Tensor]): Input tokens ``[B, N, C]``.
             mixed (dict[str, Tensor]): :meth:`interact`'s output.
 
         Returns:
-            dict[str, Tensor]: ``ir`` and ``vis`` tokens ``[B, n, C]``.
+            dict[str, Tensor]: ``ir`` and ``vis`` tokens ``[B, N, C]``.
         """
         return {
             x: self.norms[x](tokens[x] + self.mlps[x](mixed[x]))
@@ -394,19 +389,17 @@ class HierarchicalInteractiveAttention(BaseModule):
             owner=type(self).__name__,
             channels=self.channels,
             need_seg=self.uses_semantic_features)
-        if not self.uses_semantic_features:
-            f_seg = None
-        if cpu_fast_path(f_ir):
-            return hia_tiled(self, f_ir, f_vis, f_seg)
         batch, channels, height, width = f_ir.shape
-        features = dict(ir=f_ir, vis=f_vis, seg=f_seg)
+        features = dict(ir=f_ir, vis=f_vis)
+        if self.uses_semantic_features:
+            features['seg'] = f_seg
         tokens = {
             name: f.flatten(2).transpose(1, 2)
-            for name, f in features.items() if f is not None
+            for name, f in features.items()
         }
         embedded = self.embed(tokens)
-        contexts = self.contexts_from_logits(
-            self.context_logits(embedded, height * width)) \
+        contexts = self.contexts(self.context_means(embedded),
+                                 height * width) \
             if self.uses_semantic_features else {}
         outs = self.outputs(tokens, self.interact(embedded, contexts))
         return tuple(

@@ -12,9 +12,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
 from ..backbone_stages import get_backbone_stages
-from ..utils import (TASK_MODULES, cpu_inference_memory, crop_features,
-                     get_phase, pad_for_backbone, restore_to_original,
-                     rgb_to_ycbcr, split_rgbt, ycbcr_to_rgb)
+from ..utils import (TASK_MODULES, crop_features, get_phase, pad_for_backbone,
+                     restore_to_original, rgb_to_ycbcr, split_rgbt,
+                     ycbcr_to_rgb)
 from .task_phase_mixin import TaskPhaseMixin
 from .wrapped_head_mixin import WrappedHeadMixin
 
@@ -222,16 +222,6 @@ class SegMiF(TaskPhaseMixin, WrappedHeadMixin, EncoderDecoder):
                 'config: SegMiF takes them from the backbone.')
         cfg['guidance_channels'] = widths
         return cfg
-
-    def forward(self,
-                inputs: Tensor,
-                data_samples: OptSampleList = None,
-                mode: str = 'tensor'):
-        """:meth:`EncoderDecoder.forward`; a CPU inference pass reuses the
-        memory it frees (see
-        :func:`~segmif_mm.models.utils.cpu_inference_memory`)."""
-        with cpu_inference_memory(self, inputs):
-            return super().forward(inputs, data_samples, mode)
 
     # ------------------------------------------------------------- fusion
     def normalize(self, rgb: Tensor) -> Tensor:

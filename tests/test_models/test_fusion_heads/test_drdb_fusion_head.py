@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmseg.registry import MODELS
@@ -38,7 +39,71 @@ def inputs(size=(20, 28), batch=2):
     return vis_y, ir, guidance
 
 
+def randomised(module: nn.Module) -> nn.Module:
+    """Non-trivial biases (the default init leaves some near zero)."""
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, param in module.named_parameters():
+            if name.endswith('bias'):
+                param.uniform_(-0.5, 0.5)
+    return module
+
+
+def conv(layer: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    return F.conv2d(
+        x,
+        layer.weight,
+        layer.bias,
+        padding=layer.padding,
+        dilation=layer.dilation)
+
+
+def reference_drdb(block: DRDB, x: torch.Tensor) -> torch.Tensor:
+    """DRDB as in AHDRNet: concatenate, convolve, ReLU; 1x1 fusion, local
+    residual."""
+    features = [x]
+    for layer in block.dense_layers:
+        features.append(F.relu(conv(layer.conv, torch.cat(features, dim=1))))
+    return x + conv(block.fuse, torch.cat(features, dim=1))
+
+
+def reference_head(head: DRDBFusionHead, vis_y, ir, guidance):
+    """The fusion sub-network of SegMiF (§3.2) written out: stems, DRDBs,
+    projected and upsampled guidance, the HIAs, the decoder."""
+    f_vis = F.relu(conv(head.vis_stem.conv, vis_y))
+    f_ir = F.relu(conv(head.ir_stem.conv, ir))
+    for i, interaction in enumerate(head.interactions):
+        f_ir = reference_drdb(head.ir_blocks[i][0], f_ir)
+        f_vis = reference_drdb(head.vis_blocks[i][0], f_vis)
+        f_seg = F.interpolate(
+            conv(head.guidance_projs[str(i)], guidance[i]),
+            size=vis_y.shape[2:],
+            mode='bilinear',
+            align_corners=False)
+        f_ir, f_vis = interaction((f_ir, f_vis, f_seg))
+    x = torch.cat([f_vis, f_ir], dim=1)
+    x = F.relu(conv(head.decoder[0].conv, x))
+    x = F.relu(conv(head.decoder[1].conv, x))
+    return torch.sigmoid(conv(head.decoder[2], x))
+
+
 # ------------------------------------------------------------------- DRDB
+def test_drdb_matches_reference_and_has_gradients():
+    block = randomised(DRDB(8, growth=4, dilations=(1, 2)))
+    x = torch.randn(1, 8, 11, 13, requires_grad=True)
+    out = block(x)
+    torch.testing.assert_close(out, reference_drdb(block, x))
+    out.square().sum().backward()
+    grads = {name: p.grad.clone() for name, p in block.named_parameters()}
+    x_grad = x.grad.clone()
+    block.zero_grad()
+    x.grad = None
+    reference_drdb(block, x).square().sum().backward()
+    torch.testing.assert_close(x_grad, x.grad)
+    for name, param in block.named_parameters():
+        torch.testing.assert_close(grads[name], param.grad, msg=name)
+
+
 def test_drdb_dense_connectivity_and_shape():
     block = DRDB(16, growth=8, dilations=(1, 2, 3, 2, 1))
     assert len(block.dense_layers) == 5
@@ -66,6 +131,15 @@ def test_drdb_rejects_bad_dilations():
 
 
 # ------------------------------------------------------------ fusion head
+@pytest.mark.parametrize('size', [(20, 28), (23, 17)])
+def test_head_matches_reference(size):
+    head = randomised(build_head(dilations=(2, 1)))
+    args = inputs(size)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            head(*args), reference_head(head, *args), rtol=0, atol=1e-6)
+
+
 @pytest.mark.parametrize('size', [(20, 28), (23, 17)])
 def test_output_shape_and_range(size):
     head = build_head()

@@ -10,6 +10,8 @@ from segmif_mm.models.necks import (AverageAggregation, ConcatAggregation,
                                     SumAggregation)
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
+OTHER_CONTEXT_FORMS = [('mean', 'key'), ('sum', 'value'), ('sum', 'key'),
+                       ('cosine', 'value'), ('cosine', 'key')]
 
 
 def features(channels=16, size=(4, 4), batch=2, seed=0):
@@ -18,14 +20,15 @@ def features(channels=16, size=(4, 4), batch=2, seed=0):
         torch.randn(batch, channels, *size, generator=gen) for _ in range(3))
 
 
-def build_hia(use_soam, use_moam, channels=16, num_heads=8):
+def build_hia(use_soam, use_moam, channels=16, num_heads=8, **kwargs):
     return MODELS.build(
         dict(
             type='HierarchicalInteractiveAttention',
             channels=channels,
             num_heads=num_heads,
             use_soam=use_soam,
-            use_moam=use_moam))
+            use_moam=use_moam,
+            **kwargs))
 
 
 # ----------------------------------------------------------- naive reference
@@ -37,25 +40,49 @@ def linear(x, layer):
     return out
 
 
-def naive_attention(q, k, v, num_heads, temperature):
-    """Per-element sums: G_h[i][j] = softmax_j(tau_h/N sum_n K[n,i] V[n,j]),
-    out[n, j] = sum_i Q[n, i] G_h[i][j]."""
+def naive_attention(q,
+                    k,
+                    v,
+                    num_heads,
+                    temperature,
+                    scale='mean',
+                    axis='value'):
+    """Per-element sums: L_h[i][j] = sum_n K[n,i] V[n,j], scaled by 1/N
+    ('mean'), d^-1/2 ('sum') or 1/(|K_i| |V_j|) ('cosine'); G_h =
+    softmax(tau_h L_h) over j ('value') or i ('key'); out[n, j] = sum_i
+    Q[n, i] G_h[i][j]."""
     tokens, channels = q.shape
     d = channels // num_heads
     out = torch.zeros(tokens, channels, dtype=torch.float64)
     for h in range(num_heads):
         base = h * d
         tau = float(temperature[h])
-        context = [[
-            tau / tokens * sum(
-                float(k[n, base + i]) * float(v[n, base + j])
-                for n in range(tokens)) for j in range(d)
+
+        def norm(x, c):
+            return math.sqrt(sum(float(x[n, c])**2 for n in range(tokens)))
+
+        def scaled(total, i, j):
+            if scale == 'mean':
+                return total / tokens
+            if scale == 'sum':
+                return total / math.sqrt(d)
+            return total / (norm(k, base + i) * norm(v, base + j))
+
+        logits = [[
+            tau * scaled(
+                sum(
+                    float(k[n, base + i]) * float(v[n, base + j])
+                    for n in range(tokens)), i, j) for j in range(d)
         ] for i in range(d)]
-        for i in range(d):
-            top = max(context[i])
-            exps = [math.exp(c - top) for c in context[i]]
-            total = sum(exps)
-            context[i] = [e / total for e in exps]
+        if axis == 'key':
+            logits = [list(column) for column in zip(*logits)]
+        context = []
+        for row in logits:
+            top = max(row)
+            exps = [math.exp(c - top) for c in row]
+            context.append([e / sum(exps) for e in exps])
+        if axis == 'key':
+            context = [list(column) for column in zip(*context)]
         for n in range(tokens):
             for j in range(d):
                 out[n, base + j] = sum(
@@ -84,14 +111,16 @@ def naive_hia(hia, f_ir, f_vis, f_seg):
                                 hia.soam_key_values[x]).chunk(2, -1)
             parts[x].append(
                 naive_attention(query, key, value, heads,
-                                hia.soam_temperature[i].detach()))
+                                hia.soam_temperature[i].detach(),
+                                hia.context_scale, hia.context_axis))
     if hia.use_moam:
         key, value = linear(semantic, hia.moam_key_value).chunk(2, -1)
         for i, x in enumerate(('ir', 'vis')):
             query = linear(modality[x], hia.moam_queries[x])
             parts[x].append(
                 naive_attention(query, key, value, heads,
-                                hia.moam_temperature[i].detach()))
+                                hia.moam_temperature[i].detach(),
+                                hia.context_scale, hia.context_axis))
     outs = []
     for x in ('ir', 'vis'):
         mixed = torch.cat(parts[x], -1) if parts[x] else modality[x]
@@ -106,15 +135,24 @@ def naive_hia(hia, f_ir, f_vis, f_seg):
     return outs
 
 
-@pytest.mark.parametrize('use_soam,use_moam', SWITCHES)
-def test_matches_naive_reference(use_soam, use_moam):
+@pytest.mark.parametrize('use_soam,use_moam,scale,axis',
+                         [(*switches, 'mean', 'value')
+                          for switches in SWITCHES] +
+                         [(True, True, scale, axis)
+                          for scale, axis in OTHER_CONTEXT_FORMS])
+def test_matches_naive_reference(use_soam, use_moam, scale, axis):
+    """The plain forward against the equations of the paper's HIA (with the
+    context scale and axis it leaves open), written out element by
+    element."""
     torch.manual_seed(0)
-    hia = build_hia(use_soam, use_moam)
+    hia = build_hia(use_soam, use_moam, context_scale=scale, context_axis=axis)
+    # Sharp, distinct temperatures so the softmax is far from uniform (the
+    # sum and cosine logits are larger than the means at init).
+    low, high = (20, 60) if scale == 'mean' else (2, 5)
     with torch.no_grad():
-        # Sharp, distinct temperatures so the softmax is far from uniform.
         for name in ('soam_temperature', 'moam_temperature'):
             if hasattr(hia, name):
-                getattr(hia, name).uniform_(20, 60)
+                getattr(hia, name).uniform_(low, high)
     feats = features(size=(4, 4))
     out_ir, out_vis = hia(feats)
     ref_ir, ref_vis = naive_hia(hia, *feats)

@@ -442,6 +442,36 @@ def test_predict_real_vifb_pair(real_data):
     torch.testing.assert_close(sample.pred_fused_img.data, fused_rgb[0])
 
 
+def test_tensor_mode_matches_the_pipeline_written_out():
+    """§3: fuse on the visible Y (BT.601) guided by the backbone's first two
+    stages on the visible image, put the visible Cb/Cr back, segment the
+    fused RGB."""
+    model = build_model().eval()
+    inputs = torch.rand(2, 4, 64, 96)
+    rgb, ir = inputs[:, :3], inputs[:, 3:]
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    r, g, b = rgb.unbind(1)
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = (b - y) / 1.772 + 0.5
+    cr = (r - y) / 1.402 + 0.5
+    with torch.no_grad():
+        guidance = model.backbone((rgb - mean) / std)[:2]
+        fused_y = model.fusion_head(y[:, None], ir, tuple(guidance))[:, 0]
+        fused = torch.stack([
+            fused_y + 1.402 * (cr - 0.5), fused_y - 0.344136 *
+            (cb - 0.5) - 0.714136 * (cr - 0.5), fused_y + 1.772 * (cb - 0.5)
+        ], 1).clamp(0, 1)
+        logits = F.interpolate(
+            model.decode_head(model.backbone((fused - mean) / std)),
+            size=(64, 96),
+            mode='bilinear',
+            align_corners=False)
+        fused_rgb, seg_logits = model(inputs, mode='tensor')
+    torch.testing.assert_close(fused_rgb, fused, rtol=0, atol=1e-4)
+    torch.testing.assert_close(seg_logits, logits, rtol=0, atol=1e-4)
+
+
 def test_tensor_mode_matches_predict():
     model = build_model().eval()
     inputs = torch.rand(2, 4, 27, 45)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from segmif_mm.utils import tune_malloc_for_inference
+from segmif_mm.deploy import tune_malloc_for_inference
 
 GLIBC = platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc'
 
@@ -13,7 +13,7 @@ GLIBC = platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc'
 PROBE = '''
 import resource, sys, torch
 if sys.argv[1] == 'tuned':
-    from segmif_mm.utils import tune_malloc_for_inference
+    from segmif_mm.deploy import tune_malloc_for_inference
     assert tune_malloc_for_inference()
 torch.set_num_threads(1)
 def fill():
@@ -66,7 +66,7 @@ def test_bad_thresholds(kwargs):
 # steady state: 64 MiB blocks are mapped afresh), with a nested block.
 SCOPED_PROBE = '''
 import resource, torch
-from segmif_mm.utils import reuse_freed_memory
+from segmif_mm.deploy import reuse_freed_memory
 torch.set_num_threads(1)
 def faults_of_rounds():
     start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

@@ -18,7 +18,8 @@ stays at its peak) instead of being returned to the system.
 next allocations (most of the gain), and at the end the thresholds return
 to glibc's usual steady-state values and the free heap is given back to
 the system (``malloc_trim``), so the resident size between passes is as
-without it. ``SegMiF`` runs its CPU inference forward inside it.
+without it. :func:`~segmif_mm.deploy.convert_for_cpu_inference` runs
+every forward pass of the converted model inside it.
 """
 import ctypes
 import ctypes.util
@@ -68,7 +69,7 @@ def tune_malloc_for_inference(mmap_threshold: int = 2**30,
     is not glibc.
 
     Example:
-        >>> from segmif_mm.utils import tune_malloc_for_inference
+        >>> from segmif_mm.deploy import tune_malloc_for_inference
         >>> tune_malloc_for_inference()  # before building the model
         True
 

@@ -1,5 +1,5 @@
 # The shipped label-free fusion weights, for cameras they have never seen:
-# 1k 'fusion_only' iterations at batch 2 on augmented RoadScene crops of
+# 500 'fusion_only' iterations at batch 2 on augmented RoadScene crops of
 # 160x160 with the ratio VSM rule and whole-image saliency, fine-tuned from
 # the previous shipped weights (700 iterations on unaugmented 64 and 96 px
 # crops with per-crop saliency; configs/segmif/*-fusion-only-300-ratio*) and
@@ -15,7 +15,7 @@ _base_ = [
 ]
 randomness = dict(seed=0)
 crop_size = (160, 160)
-fusion_iters = 1000
+fusion_iters = 500
 fusion_lr = 3e-4
 load_from = 'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'
 hia_cfg = dict(

@@ -1,7 +1,10 @@
-# Ablation arm "no augmentation": as the augmented arm, but the training
-# crops are taken at the native scale from the unchanged pairs (random crop
-# and horizontal flip only, as the previous shipped weights were trained).
-_base_ = ['./segmif_mit-b3_1xb2-fusion-only-500-ft_roadscene-aug-160x160.py']
+# Ablation arm "no augmentation": as the shipped fusion config, but the
+# training crops are taken at the native scale from the unchanged pairs
+# (random crop and horizontal flip only, as the previous shipped weights
+# were trained).
+_base_ = [
+    '../segmif_mit-b3_1xb2-fusion-only-500-ft-ratio_roadscene-aug-160x160.py'
+]
 train_pipeline = [
     dict(type='LoadMultiModalImages'),
     dict(type='GenerateSaliencyMaps'),
