@@ -2,9 +2,9 @@
 torch and a compiled mmcv must be installed before this package.
 
 Like MMSegmentation, the package carries the files that mim and the tools
-need (``configs/``, ``tools/``, ``model-index.yml``, the shipped weights in
-``checkpoints/``) as ``segmif_mm/.mim/``: copied into wheels and source
-distributions, linked for editable installs (``pip install -e .``).
+need (``configs/``, ``tools/``, ``demo/``, ``model-index.yml``, the shipped
+weights in ``checkpoints/``) as ``segmif_mm/.mim/``: copied into wheels and
+source distributions, linked for editable installs (``pip install -e .``).
 ``segmif_mm.utils.find_resource`` finds them in both.
 """
 import os
@@ -18,7 +18,7 @@ MIM_DIR = HERE / 'segmif_mm' / '.mim'
 #: Repository paths shipped in ``segmif_mm/.mim`` (the weights referenced by
 #: the metafiles live in checkpoints/; tests/test_model_index.py checks that
 #: it holds nothing else).
-MIM_FILES = ('configs', 'tools', 'model-index.yml', 'checkpoints')
+MIM_FILES = ('configs', 'tools', 'demo', 'model-index.yml', 'checkpoints')
 #: setuptools commands that build a wheel or an sdist, and those of an
 #: editable install (``develop`` for ``setup.py develop``, ``editable_wheel``
 #: for ``pip install -e .`` by PEP 660).

@@ -3,9 +3,10 @@ import copy
 import runpy
 import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import cv2
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -14,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 # tools/ and projects/ are imported as namespace packages from the checkout.
 sys.path.insert(0, str(REPO))
 
+from segmif_mm.apis import init_model  # noqa: E402
 from segmif_mm.utils import trust_local_checkpoints  # noqa: E402
 from tools.misc.make_demo_data import generate_demo_dataset  # noqa: E402
 
@@ -60,6 +62,72 @@ def one_thread() -> None:
     own subprocesses, so this avoids oversubscription (results are the
     same); set per test because tools run in-process may change it."""
     torch.set_num_threads(1)
+
+
+@pytest.fixture
+def tiny_config(tmp_path: Path) -> Path:
+    """The tiny SegMiF config written to ``tmp_path``."""
+    path = tmp_path / 'segmif_tiny.py'
+    Config.fromfile(str(TINY_CONFIG)).dump(str(path))
+    return path
+
+
+@pytest.fixture
+def tiny_checkpoint(tiny_config: Path, tmp_path: Path) -> Path:
+    """A randomly initialised checkpoint of the tiny config, with the demo
+    dataset's classes and palette in its meta."""
+    torch.manual_seed(0)
+    model = init_model(str(tiny_config))
+    path = tmp_path / 'segmif_tiny.pth'
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=model.dataset_meta)), path)
+    return path
+
+
+@pytest.fixture
+def run_script(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Run a script of the checkout (e.g. ``'demo/image_demo.py'``)
+    in-process with the given arguments."""
+
+    def run(script: str, *args) -> None:
+        path = REPO / script
+        monkeypatch.setattr(sys, 'argv', [str(path), *map(str, args)])
+        runpy.run_path(str(path), run_name='__main__')
+
+    return run
+
+
+def _write_video(path: Path,
+                 frames: List[np.ndarray],
+                 fps: float = 10) -> None:
+    """Write uint8 B, G, R (or grey) frames of one size with ``mp4v``."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
+    for frame in frames:
+        writer.write(frame if frame.ndim ==
+                     3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+
+
+def _read_video(path: Path) -> List[np.ndarray]:
+    """Every frame of a video, decoded by OpenCV (B, G, R)."""
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
+@pytest.fixture
+def video_io() -> Tuple[Callable, Callable]:
+    """``(write_video(path, frames, fps=10), read_video(path))`` for tests
+    of video inputs."""
+    return _write_video, _read_video
 
 
 @pytest.fixture

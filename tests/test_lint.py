@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = ['segmif_mm', 'tools', 'tests', 'projects', 'configs', 'setup.py']
+SOURCES = [
+    'segmif_mm', 'tools', 'demo', 'tests', 'projects', 'configs', 'setup.py'
+]
 COMMANDS = {
     'flake8': ['-m', 'flake8', *SOURCES],
     'isort': ['-m', 'isort', '--check-only', '--diff', *SOURCES],

@@ -1,4 +1,4 @@
-"""setup.py ships configs/, tools/, model-index.yml and the weights as
+"""setup.py ships configs/, tools/, demo/, model-index.yml and the weights as
 segmif_mm/.mim, and a wheel finds them without the clone."""
 import importlib.util
 import shutil
@@ -9,7 +9,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'model-index.yml',
-           'requirements', 'segmif_mm', 'configs', 'tools', 'checkpoints')
+           'requirements', 'segmif_mm', 'configs', 'tools', 'demo',
+           'checkpoints')
 
 
 def copy_repo(target: Path) -> Path:
@@ -53,6 +54,8 @@ def test_links_for_editable_installs_and_fresh_copies(tmp_path):
     (root / 'tools' / '__pycache__').mkdir(parents=True)
     (root / 'tools' / 'train.py').write_text('')
     (root / 'tools' / '__pycache__' / 'train.cpython-311.pyc').write_text('')
+    (root / 'demo').mkdir()
+    (root / 'demo' / 'image_demo.py').write_text('')
     (root / 'model-index.yml').write_text('Import: []\n')
     (root / 'checkpoints').mkdir()
     (root / 'checkpoints' / 'w.pth').write_bytes(b'w')
@@ -100,7 +103,7 @@ def test_wheel_runs_without_the_clone(tmp_path):
         archive.extractall(tmp_path / 'site')
     for path in ('model-index.yml', 'configs/segmif/metafile.yaml',
                  'configs/segmif_demo.py', 'tools/train.py', 'tools/test.py',
-                 'tools/misc/make_demo_data.py',
+                 'tools/misc/make_demo_data.py', 'demo/video_demo.py',
                  'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'):
         assert f'segmif_mm/.mim/{path}' in names, path
     assert not [n for n in names if n.endswith('.pyc') or 'tests/' in n]

@@ -1,4 +1,5 @@
-"""Fuse infrared-visible pairs, or a whole dataset split, with SegMiF.
+"""Fuse infrared-visible pairs, or a whole dataset split, with SegMiF (a
+command line over :class:`segmif_mm.apis.SegMiFInferencer`).
 
     # your pairs, with the shipped fusion weights (no config, no checkpoint)
     python tools/fuse.py --ir IR --vis VIS --out-dir DIR
@@ -19,14 +20,14 @@ of the input size. Without CONFIG and CHECKPOINT the shipped weights are
 used: a fusion network trained without labels on RoadScene (see the
 README, "Shipped fusion weights").
 
-The split's dataset (``cfg.{train,val,test}_dataloader.dataset``) is read
-with the config's test pipeline minus annotation loading (no random
-augmentation, labels not needed). Every fused image is written as an 8-bit
-RGB PNG at the original size to ``DIR/<name>.png``, where ``<name>`` is the
-visible image's path relative to the dataset's visible folder, without
-extension. A stock MMSeg segmenter can then be trained on the fused images,
-e.g. with ``data_prefix=dict(img_path=DIR, seg_map_path=...)`` and
-``img_suffix='.png'``.
+The pairs of the split's dataset (``cfg.{train,val,test}_dataloader.dataset``)
+are read with the config's test pipeline minus annotation loading (no random
+augmentation, labels not needed); only the fusion network runs. Every fused
+image is written as an 8-bit RGB PNG at the original size to
+``DIR/<name>.png``, where ``<name>`` is the visible image's path relative to
+the dataset's visible folder, without extension. A stock MMSeg segmenter can
+then be trained on the fused images, e.g. with ``data_prefix=dict(img_path=DIR,
+seg_map_path=...)`` and ``img_suffix='.png'``.
 
 A bad sample (missing partner, unreadable file, size mismatch ...) is
 reported with its name and reason and skipped; the run goes on, ends with a
@@ -43,22 +44,15 @@ bfloat16 autocast (default fp32; see :mod:`segmif_mm.deploy.precision`).
 import argparse
 import os.path as osp
 import sys
-from functools import partial
+from typing import Dict, List, Tuple
 
-import mmcv
-import torch
-from mmengine.config import ConfigDict, DictAction
-from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import DATASETS
-from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
-                            fuse_pair, inference_pipeline_cfg,
-                            init_fusion_model, init_model, load_keep_going)
-from segmif_mm.datasets.transforms import LoadMultiModalImages
-from segmif_mm.deploy import prepare_for_inference
-from segmif_mm.utils import atomic_backend_args
-from segmif_mm.visualization import FusionSegLocalVisualizer
+from segmif_mm.apis import (BatchReport, SegMiFInferencer,
+                            add_precision_argument, collect_pairs,
+                            load_keep_going)
 
 
 def parse_args() -> argparse.Namespace:
@@ -125,7 +119,8 @@ def parse_args() -> argparse.Namespace:
 
 def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
     """The dataset config of a split, unwrapped from single-dataset
-    wrappers (``RepeatDataset`` ...), with the inference pipeline.
+    wrappers (``RepeatDataset`` ...), without a pipeline (only its pairs
+    are read).
 
     Args:
         cfg (ConfigDict): The full config.
@@ -149,93 +144,71 @@ def split_dataset_cfg(cfg: ConfigDict, split: str) -> ConfigDict:
             f'{split}_dataloader.dataset concatenates several datasets; '
             'fuse them one at a time by setting '
             f'--cfg-options {split}_dataloader.dataset=... to each.')
-    dataset_cfg = dataset_cfg.copy()
-    dataset_cfg.pipeline = inference_pipeline_cfg(cfg)
-    return dataset_cfg
+    return dataset_cfg.copy()
 
 
-def load_sample(dataset: BaseDataset, index: int) -> dict:
-    """Sample ``index`` through the dataset's (inference) pipeline."""
-    data = dataset.prepare_data(index)
-    if data is None:
-        raise ValueError('the pipeline dropped the sample')
-    return data
+def split_pairs(cfg: Config, split: str) -> List[Tuple[str, Dict[str, str]]]:
+    """``(name, dict(ir=..., vis=..., name=...))`` of every sample of a
+    split; ``name`` is the visible image's path relative to the dataset's
+    visible folder, without extension."""
+    dataset = DATASETS.build(split_dataset_cfg(cfg, split))
+    img_dir = dataset.data_prefix.get('img_path', '')
+    pairs = []
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        name = osp.splitext(osp.relpath(info['img_path'], img_dir))[0]
+        pairs.append(
+            (name, dict(ir=info['ir_path'], vis=info['img_path'], name=name)))
+    return pairs
 
 
-def fuse_split(args: argparse.Namespace) -> BatchReport:
-    """Fuse every sample of ``args.split``, keeping going past bad ones."""
-    model = init_model(
-        args.config,
+def fuse(args: argparse.Namespace) -> BatchReport:
+    """Fuse the ``--ir``/``--vis`` pairs or the split's, keeping going past
+    bad ones."""
+    report = BatchReport('pairs' if args.pairs else 'images', echo=True)
+    if args.config is None:
+        cfg = None
+    else:
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+    if args.pairs:
+        matching = collect_pairs(args.ir, args.vis)
+        report.add_problems(matching.problems)
+        pairs = [(name, dict(paths, name=name))
+                 for name, paths in matching.matched]
+    inferencer = SegMiFInferencer(
+        cfg,
         args.checkpoint,
         args.device,
-        args.cfg_options,
-        trust_checkpoint=True)
-    model = prepare_for_inference(
-        model,
+        segmentation=False,
+        load_cfg=dict(uint16_rule=args.uint16_rule) if args.pairs else None,
         precision=args.precision,
-        cpu_conversion=not args.no_cpu_conversion)
-    dataset = DATASETS.build(split_dataset_cfg(model.cfg, args.split))
-    img_dir = dataset.data_prefix.get('img_path', '')
-
-    report = BatchReport('images', echo=True)
-    todo = []
-    for index in range(len(dataset)):
-        img_path = dataset.get_data_info(index)['img_path']
-        name = osp.splitext(osp.relpath(img_path, img_dir))[0]
-        out = osp.join(args.out_dir, name + '.png')
-        if not (args.skip_existing and report.skip_existing(name, [out])):
-            todo.append((name, index))
-
+        cpu_conversion=not args.no_cpu_conversion,
+        trust_checkpoint=True,
+        show_progress=False)
+    if not args.pairs:
+        pairs = split_pairs(inferencer.cfg, args.split)
+    todo = [(name, pair) for name, pair in pairs
+            if not (args.skip_existing and report.skip_existing(
+                name, [osp.join(args.out_dir, name + '.png')]))]
     progress = ProgressBar(len(todo))
-    samples = load_keep_going(todo, partial(load_sample, dataset),
-                              args.num_workers)
-    with torch.no_grad():
-        for name, data, error in samples:
-            if error is not None:
-                report.failed(name, error)
-            else:
-                with report.attempt(name):
-                    output = model.test_step(pseudo_collate([data]))[0]
-                    fused = FusionSegLocalVisualizer.fused_to_uint8(
-                        output.pred_fused_img)
-                    out = osp.join(args.out_dir, name + '.png')
-                    mmcv.imwrite(
-                        mmcv.rgb2bgr(fused),
-                        out,
-                        backend_args=atomic_backend_args(out))
-            progress.update()
-    return report
-
-
-def fuse_pairs(args: argparse.Namespace) -> BatchReport:
-    """Fuse the ``--ir``/``--vis`` pairs, keeping going past bad ones."""
-    pairs = collect_pairs(args.ir, args.vis)
-    model = init_fusion_model(
-        args.config, args.checkpoint, args.device, trust_checkpoint=True)
-    model = prepare_for_inference(
-        model,
-        precision=args.precision,
-        cpu_conversion=not args.no_cpu_conversion)
-    loader = LoadMultiModalImages(uint16_rule=args.uint16_rule)
-    report = BatchReport('pairs', echo=True)
-    report.add_problems(pairs.problems)
-    progress = ProgressBar(len(pairs.matched))
-    for name, paths in pairs.matched:
-        out = osp.join(args.out_dir, name + '.png')
-        if not (args.skip_existing and report.skip_existing(name, [out])):
+    for name, data, error in load_keep_going(todo, inferencer.pipeline,
+                                             args.num_workers):
+        if error is not None:
+            report.failed(name, error)
+        else:
             with report.attempt(name):
-                fused = fuse_pair(model, paths['ir'], paths['vis'], loader)
-                mmcv.imwrite(
-                    mmcv.rgb2bgr(fused),
-                    out,
-                    backend_args=atomic_backend_args(out))
+                pred = inferencer.forward(inferencer.collate_fn([data]))[0]
+                inferencer.write_prediction(
+                    pred, osp.join(args.out_dir, name + '.png'))
         progress.update()
     return report
 
 
 def main() -> None:
     args = parse_args()
-    report = fuse_pairs(args) if args.pairs else fuse_split(args)
+    report = fuse(args)
     where = 'pairs' if args.pairs else f'{args.split} split'
     print(f'\n{report.summary()}\nFused images of the {where} in '
           f'{args.out_dir}')

@@ -1,4 +1,5 @@
-"""Fuse and segment infrared/visible pairs with a trained SegMiF model.
+"""Fuse and segment infrared/visible pairs with a trained SegMiF model
+(a command line over :class:`segmif_mm.apis.SegMiFInferencer`).
 
     python tools/infer.py CONFIG CHECKPOINT --ir IR --vis VIS --out-dir DIR
         [--device cuda:0] [--batch-size 4] [--skip-existing]
@@ -10,7 +11,9 @@ images are paired by name as the datasets pair them
 (:mod:`segmif_mm.datasets.file_pairing`: relative path without suffix,
 sub-folders included). Writes
 ``DIR/fused/<name>.png`` (8-bit RGB fused image) and ``DIR/seg/<name>.png``
-(segmentation coloured with the dataset palette), both at the input size.
+(segmentation coloured with the dataset palette), both at the input size;
+a model without a trained segmentation branch (e.g. fusion-only weights)
+writes the fused images only.
 
 A bad pair (no partner, unreadable or mismatched images, ...) is reported
 with its name and reason and skipped; the run goes on, ends with a summary
@@ -33,17 +36,11 @@ import os.path as osp
 import sys
 from typing import Dict, List, Tuple
 
-import mmcv
-from mmengine.config import DictAction
-from mmengine.structures import BaseDataElement
+from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
-from torch import nn
 
-from segmif_mm.apis import (BatchReport, add_precision_argument, collect_pairs,
-                            inference_model, init_model)
-from segmif_mm.deploy import prepare_for_inference
-from segmif_mm.utils import atomic_backend_args
-from segmif_mm.visualization import FusionSegLocalVisualizer
+from segmif_mm.apis import (BatchReport, SegMiFInferencer,
+                            add_precision_argument, collect_pairs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,75 +83,62 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def output_paths(out_dir: str, name: str) -> List[str]:
-    """The fused image and the segmentation written for pair ``name``."""
-    return [
-        osp.join(out_dir, folder, name + '.png') for folder in ('fused', 'seg')
-    ]
-
-
-def write_outputs(result: BaseDataElement, paths: List[str],
-                  palette: list) -> None:
-    """Write a pair's fused image and coloured segmentation atomically."""
-    fused = FusionSegLocalVisualizer.fused_to_uint8(result.pred_fused_img)
-    seg = FusionSegLocalVisualizer.colorize_sem_seg(result.pred_sem_seg,
-                                                    palette)
-    for path, image in zip(paths, (fused, seg)):
-        mmcv.imwrite(
-            mmcv.rgb2bgr(image), path, backend_args=atomic_backend_args(path))
-
-
-def infer_batch(model: nn.Module, batch: List[Tuple[str, Dict[str, str]]],
-                out_dir: str, report: BatchReport) -> None:
+def infer_batch(inferencer: SegMiFInferencer,
+                batch: List[Tuple[str, Dict[str, str]]], out_dir: str,
+                report: BatchReport) -> None:
     """Run pairs as one batch; if that fails, one at a time, so that only
     the bad pairs fail."""
-    results = None
+    preds = None
     if len(batch) > 1:
         try:
-            results = inference_model(model,
-                                      [paths['ir'] for _, paths in batch],
-                                      [paths['vis'] for _, paths in batch])
+            preds = inferencer(
+                [dict(paths, name=name) for name, paths in batch],
+                return_datasamples=True,
+                batch_size=len(batch))
         except Exception:  # isolated below, pair by pair
             for pair in batch:
-                infer_batch(model, [pair], out_dir, report)
+                infer_batch(inferencer, [pair], out_dir, report)
             return
-    palette = model.dataset_meta['palette']
     for i, (name, paths) in enumerate(batch):
         with report.attempt(name):
-            result = results[i] if results else inference_model(
-                model, paths['ir'], paths['vis'])
-            write_outputs(result, output_paths(out_dir, name), palette)
+            pred = preds[i] if preds else inferencer(
+                dict(paths, name=name), return_datasamples=True)
+            inferencer.write_prediction(
+                pred, *inferencer.output_files(out_dir, name))
 
 
 def main() -> None:
     args = parse_args()
     matching = collect_pairs(args.ir, args.vis)
-    model = init_model(
-        args.config,
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    inferencer = SegMiFInferencer(
+        cfg,
         args.checkpoint,
         args.device,
-        args.cfg_options,
-        trust_checkpoint=True)
-    model = prepare_for_inference(
-        model,
         precision=args.precision,
         cpu_conversion=not args.no_cpu_conversion,
-        malloc_tuning=args.malloc_tuning)
+        malloc_tuning=args.malloc_tuning,
+        trust_checkpoint=True,
+        show_progress=False)
 
     report = BatchReport('pairs', echo=True)
     report.add_problems(matching.problems)
     todo = [(name, paths) for name, paths in matching.matched
             if not (args.skip_existing and report.skip_existing(
-                name, output_paths(args.out_dir, name)))]
+                name, inferencer.output_files(args.out_dir, name)))]
     progress = ProgressBar(len(todo))
     for start in range(0, len(todo), args.batch_size):
         batch = todo[start:start + args.batch_size]
-        infer_batch(model, batch, args.out_dir, report)
+        infer_batch(inferencer, batch, args.out_dir, report)
         for _ in batch:
             progress.update()
-    print(f'\n{report.summary()}\nOutputs in '
-          f'{osp.join(args.out_dir, "fused")} and '
-          f'{osp.join(args.out_dir, "seg")}')
+    folders = [
+        osp.dirname(path)
+        for path in inferencer.output_files(args.out_dir, '')
+    ]
+    print(f'\n{report.summary()}\nOutputs in {" and ".join(folders)}')
     if report.exit_code:
         sys.exit(report.exit_code)
 

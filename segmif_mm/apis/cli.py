@@ -30,3 +30,16 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
         choices=PRECISIONS,
         default='fp32',
         help='fp32, or bf16 autocast (default: fp32)')
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--model``, ``--weights`` and ``--device`` (the arguments of
+    :class:`~segmif_mm.apis.SegMiFInferencer`) to ``parser``."""
+    parser.add_argument(
+        '--model',
+        help='model name (model-index.yml) or config file (default: the '
+        'shipped fusion model)')
+    parser.add_argument(
+        '--weights', help="checkpoint (default: the model's shipped one)")
+    parser.add_argument(
+        '--device', default='cpu', help='device, e.g. cpu or cuda:0')

@@ -235,9 +235,23 @@ def _as_list(images: PairInput, name: str) -> Tuple[list, bool]:
     return [images], False
 
 
-def _pair_results(ir: ImageInput, vis: ImageInput, index: int,
-                  vis_channel_order: str) -> dict:
-    """The input of ``LoadMultiModalImagesFromNDArray`` for one pair."""
+def pair_results(ir: ImageInput,
+                 vis: ImageInput,
+                 index: Union[int, str],
+                 vis_channel_order: str = 'bgr') -> dict:
+    """The input of ``LoadMultiModalImagesFromNDArray`` for one pair.
+
+    Args:
+        ir (str | Path | np.ndarray): Infrared file or array.
+        vis (str | Path | np.ndarray): Visible file or array.
+        index (int | str): The pair's index or name, naming arrays in error
+            messages (``'vis[3] (array)'``).
+        vis_channel_order (str): ``'bgr'`` or ``'rgb'``, of a colour
+            visible array. Defaults to 'bgr'.
+
+    Returns:
+        dict: ``img_path`` and ``ir_path``, and ``img`` / ``ir`` for arrays.
+    """
     results = {}
     for key, path_key, image, name in (('img', 'img_path', vis, 'vis'),
                                        ('ir', 'ir_path', ir, 'ir')):
@@ -310,7 +324,7 @@ def inference_model(
     groups: Dict[tuple, list] = defaultdict(list)
     for index, (ir_img, vis_img) in enumerate(zip(irs, viss)):
         packed = pipeline(
-            _pair_results(ir_img, vis_img, index, vis_channel_order))
+            pair_results(ir_img, vis_img, index, vis_channel_order))
         groups[tuple(packed['inputs'].shape)].append((index, packed))
 
     results: List[Optional[SegDataSample]] = [None] * len(irs)

@@ -65,3 +65,23 @@ def get_model_info(name: str) -> dict:
         raise KeyError(f'No model {name!r} in the segmif_mm model index; '
                        f'known: {sorted(models)}.')
     return models[name]
+
+
+def get_model_by_weights(weights: str) -> str:
+    """Name of the one model of the zoo whose ``Weights`` is ``weights``.
+
+    Args:
+        weights (str): A resource path, e.g.
+            ``'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'``.
+
+    Raises:
+        KeyError: No model, or several, ship these weights.
+    """
+    names = [
+        name for name, model in load_model_index().items()
+        if model.get('Weights') == weights
+    ]
+    if len(names) != 1:
+        raise KeyError(f'{len(names)} models of the segmif_mm model index '
+                       f'ship {weights} ({names}); exactly one must.')
+    return names[0]

@@ -57,5 +57,5 @@ def find_resource(relative: Union[str, Path]) -> Path:
     raise FileNotFoundError(
         f'segmif_mm resource {relative} not found in {", ".join(searched)}. '
         'Install segmif_mm from a wheel built with `pip wheel .` (it ships '
-        'configs/, tools/, model-index.yml and checkpoints/ in '
+        'configs/, tools/, demo/, model-index.yml and checkpoints/ in '
         'segmif_mm/.mim), with `pip install -e .`, or run from a clone.')

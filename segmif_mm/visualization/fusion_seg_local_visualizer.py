@@ -1,6 +1,7 @@
 """Side-by-side drawing of SegMiF's fused image and segmentation."""
 from typing import List, Optional, Sequence, Union
 
+import cv2
 import mmcv
 import numpy as np
 import torch
@@ -31,15 +32,16 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
     :meth:`add_datasample` draws one row of panels, each of the visible
     image's size::
 
-        visible | infrared | fused | prediction | ground truth
+        visible | infrared | fused | segmentation | ground truth
 
-    A panel is left out when its data is missing (no infrared image given,
+    With ``titles=True`` each column gets its name (as above) in a strip above
+    it. A panel is left out when its data is missing (no infrared image given,
     no ``pred_fused_img`` / ``pred_sem_seg`` / ``gt_sem_seg`` in the data
     sample, or ``draw_pred`` / ``draw_gt`` off). Prediction and ground truth
-    are drawn with the dataset palette over the fused image (over the
-    visible image when there is no fused image) with opacity ``alpha``, as
-    mmseg's ``SegLocalVisualizer`` does; label ids outside the class list
-    (e.g. 255 = ignore) are left undrawn.
+    are drawn with the dataset palette over the fused image (over the visible
+    image when there is no fused image) with opacity ``alpha``, as mmseg's
+    ``SegLocalVisualizer`` does; label ids outside the class list (e.g. 255 =
+    ignore) are left undrawn.
 
     The helpers :meth:`fused_to_uint8` and :meth:`colorize_sem_seg` give the
     8-bit fused RGB image and the plain coloured label map, as saved by
@@ -69,6 +71,9 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
         **kwargs: Other arguments of :class:`mmengine.visualization.
             Visualizer`.
     """
+
+    #: Column titles of the label panels.
+    FIELD_TITLES = dict(pred_sem_seg='segmentation', gt_sem_seg='ground truth')
 
     def __init__(self,
                  name: str = 'visualizer',
@@ -162,6 +167,19 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
         return out
 
     @staticmethod
+    def _with_title(panel: np.ndarray, title: str) -> np.ndarray:
+        """``panel`` below a black strip with ``title`` in white, the
+        strip's height and the text's size scaled to the panel's width."""
+        width = panel.shape[1]
+        scale = max(width / 640, 0.3)
+        height = int(round(28 * scale))
+        strip = np.zeros((height, width, 3), np.uint8)
+        cv2.putText(strip, title, (int(6 * scale), int(20 * scale)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, (255, 255, 255),
+                    max(1, int(round(2 * scale))), cv2.LINE_AA)
+        return np.concatenate([strip, panel], axis=0)
+
+    @staticmethod
     def _infrared_rgb(infrared: np.ndarray, size: tuple) -> np.ndarray:
         """Infrared image as 3 equal uint8 channels."""
         if infrared.ndim == 3 and infrared.shape[2] in (1, 3):
@@ -183,7 +201,8 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                    infrared: Optional[np.ndarray] = None,
                    draw_gt: bool = True,
                    draw_pred: bool = True,
-                   with_labels: bool = True) -> np.ndarray:
+                   with_labels: bool = True,
+                   titles: bool = False) -> np.ndarray:
         """Draw the side-by-side panel and set it as the current image.
 
         Args:
@@ -201,9 +220,12 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                 Defaults to True.
             with_labels (bool): Whether to write class names on the label
                 panels. Defaults to True.
+            titles (bool): Whether to name each column in a strip above
+                it. Defaults to False.
 
         Returns:
-            np.ndarray: uint8 ``(H, W * num_panels, 3)`` R, G, B.
+            np.ndarray: uint8 ``(H, W * num_panels, 3)`` R, G, B, or
+            ``(H + strip, W * num_panels, 3)`` with ``titles``.
 
         Raises:
             ValueError: Wrong image layout, or a prediction / label of
@@ -220,15 +242,17 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                 infrared = image[..., 3]
             image = image[..., :3]
         image = np.ascontiguousarray(image)
-        panels = [image]
+        panels, names = [image], ['visible']
         if infrared is not None:
             panels.append(self._infrared_rgb(infrared, size))
+            names.append('infrared')
         background = image
         fields = []
         if data_sample is not None:
             if 'pred_fused_img' in data_sample:
                 background = self.fused_to_uint8(data_sample.pred_fused_img)
                 panels.append(background)
+                names.append('fused')
             if draw_pred and 'pred_sem_seg' in data_sample:
                 fields.append(('pred_sem_seg', data_sample.pred_sem_seg))
             if draw_gt and 'gt_sem_seg' in data_sample:
@@ -243,12 +267,18 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
             panels.append(
                 self._draw_sem_seg(background, sem_seg, classes, palette,
                                    with_labels))
+            names.append(self.FIELD_TITLES[key])
         for panel in panels:
             if panel.shape[:2] != size:
                 raise ValueError(
                     f'A panel is {panel.shape[:2]} but the visible image is '
                     f'{size} (H, W); the fused image must be at the original '
                     'image size.')
+        if titles:
+            panels = [
+                self._with_title(panel, name)
+                for panel, name in zip(panels, names)
+            ]
         drawn = np.concatenate(panels, axis=1)
         self.set_image(drawn)
         return drawn
@@ -265,7 +295,8 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                        out_file: Optional[str] = None,
                        step: int = 0,
                        with_labels: Optional[bool] = True,
-                       infrared: Optional[np.ndarray] = None) -> None:
+                       infrared: Optional[np.ndarray] = None,
+                       titles: bool = False) -> None:
         """Draw the panel of :meth:`draw_panel` and show, save or log it.
 
         Args:
@@ -288,9 +319,10 @@ class FusionSegLocalVisualizer(SegLocalVisualizer):
                 Defaults to True.
             infrared (np.ndarray, optional): Infrared image, uint8
                 ``(H, W)``. Defaults to None.
+            titles (bool): Whether to name each column. Defaults to False.
         """
         drawn = self.draw_panel(image, data_sample, infrared, draw_gt,
-                                draw_pred, with_labels)
+                                draw_pred, with_labels, titles)
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
