@@ -104,7 +104,7 @@ def test_wheel_runs_without_the_clone(tmp_path):
     for path in ('model-index.yml', 'configs/segmif/metafile.yaml',
                  'configs/segmif_demo.py', 'tools/train.py', 'tools/test.py',
                  'tools/misc/make_demo_data.py', 'demo/video_demo.py',
-                 'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'):
+                 'checkpoints/segmif_fusion_mit-b3_roadscene-aug_fp16.pth'):
         assert f'segmif_mm/.mim/{path}' in names, path
     assert not [n for n in names if n.endswith('.pyc') or 'tests/' in n]
 
@@ -125,6 +125,6 @@ def test_wheel_runs_without_the_clone(tmp_path):
     mim = tmp_path / 'site' / 'segmif_mm' / '.mim'
     assert found[-3] == f'[{mim!r}]'
     assert found[-2] == str(mim / 'checkpoints' /
-                            'segmif_fusion_mit-b3_roadscene_fp16.pth')
+                            'segmif_fusion_mit-b3_roadscene-aug_fp16.pth')
     assert int(found[-1]) == len(
         list((REPO / 'configs' / 'segmif').glob('*.py')))
