@@ -8,12 +8,11 @@
 #   VIFB (21 pairs, 7 with a grey visible camera, odd sizes), MSRS objects
 #   (6, 640x480) and MFNet (2, packed 4-channel files); every default is
 #   chosen on it.
-# test: the last 41 RoadScene pairs, never trained on or selected on.
+# test: the last 41 RoadScene pairs (roadscene_fusion.py's validation
+#   split), never trained on or selected on.
 # Augmentation ranges and their measured effect: docs/fusion_real.md.
+_base_ = ['./roadscene_fusion.py']
 real_root = '../shared/data/real'
-crop_size = (160, 160)
-meta_keys = ('img_path', 'ir_path', 'ori_shape', 'img_shape', 'pad_shape',
-             'scale_factor', 'flip', 'flip_direction')
 train_pipeline = [
     dict(type='LoadMultiModalImages'),
     dict(type='RandomGrayscaleVisible', prob=0.2),
@@ -28,32 +27,16 @@ train_pipeline = [
         scale=(4096, 330),
         ratio_range=(0.5, 1.5),
         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomCrop', crop_size=_base_.crop_size),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackFusionSegInputs', meta_keys=meta_keys)
+    dict(type='PackFusionSegInputs', meta_keys=_base_.meta_keys)
 ]
-test_pipeline = [
-    dict(type='LoadMultiModalImages'),
-    dict(type='ConcatInfrared'),
-    dict(type='PackSegInputs', meta_keys=meta_keys)
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='FusionPairDataset',
-        data_root=f'{real_root}/roadscene',
-        data_prefix=dict(img_path='vi', ir_path='ir'),
-        indices=180,
-        pipeline=train_pipeline))
+test_pipeline = _base_.test_pipeline
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
+test_dataloader = _base_.val_dataloader
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
+        _delete_=True,
         type='ConcatDataset',
         datasets=[
             dict(
@@ -74,16 +57,3 @@ val_dataloader = dict(
                 data_prefix=dict(img_path='', ir_path=''),
                 pipeline=test_pipeline),
         ]))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='FusionPairDataset',
-        data_root=f'{real_root}/roadscene',
-        data_prefix=dict(img_path='vi', ir_path='ir'),
-        indices=list(range(180, 221)),
-        pipeline=test_pipeline))
-val_evaluator = dict(type='FusionQualityMetric')
-test_evaluator = val_evaluator
