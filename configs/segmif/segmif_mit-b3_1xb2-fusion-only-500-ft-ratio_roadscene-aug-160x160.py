@@ -18,16 +18,10 @@ crop_size = (160, 160)
 fusion_iters = 500
 fusion_lr = 3e-4
 load_from = 'checkpoints/segmif_fusion_mit-b3_roadscene_fp16.pth'
-hia_cfg = dict(
-    type='HierarchicalInteractiveAttention',
-    context_scale='cosine',
-    context_axis='key',
-    temperature_init=10.0)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None),
     decode_head=dict(norm_cfg=dict(type='BN', requires_grad=True)),
-    fusion_head=dict(hia_cfgs=[hia_cfg, hia_cfg]),
     fusion_loss=dict(pixel_cfg=dict(weight_rule='ratio')))
 train_dataloader = dict(batch_size=2)
 train_cfg = dict(
