@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from segmif_mm.apis import DEFAULT_FUSION_CHECKPOINT
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'model-index.yml',
            'requirements', 'segmif_mm', 'configs', 'tools', 'demo',
@@ -104,7 +106,7 @@ def test_wheel_runs_without_the_clone(tmp_path):
     for path in ('model-index.yml', 'configs/segmif/metafile.yaml',
                  'configs/segmif_demo.py', 'tools/train.py', 'tools/test.py',
                  'tools/misc/make_demo_data.py', 'demo/video_demo.py',
-                 'checkpoints/segmif_fusion_mit-b3_roadscene-aug_fp16.pth'):
+                 DEFAULT_FUSION_CHECKPOINT):
         assert f'segmif_mm/.mim/{path}' in names, path
     assert not [n for n in names if n.endswith('.pyc') or 'tests/' in n]
 
@@ -124,7 +126,6 @@ def test_wheel_runs_without_the_clone(tmp_path):
                            check=True).stdout.splitlines()
     mim = tmp_path / 'site' / 'segmif_mm' / '.mim'
     assert found[-3] == f'[{mim!r}]'
-    assert found[-2] == str(mim / 'checkpoints' /
-                            'segmif_fusion_mit-b3_roadscene-aug_fp16.pth')
+    assert found[-2] == str(mim / DEFAULT_FUSION_CHECKPOINT)
     assert int(found[-1]) == len(
         list((REPO / 'configs' / 'segmif').glob('*.py')))

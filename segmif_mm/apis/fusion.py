@@ -23,9 +23,9 @@ from .inference import drop_pretrained
 #: Resource paths (:func:`segmif_mm.utils.find_resource`): installed with the
 #: package, or in the clone.
 DEFAULT_FUSION_CONFIG = ('configs/segmif/segmif_mit-b3_1xb2-fusion-only-'
-                         '500-ft-ratio_roadscene-aug-160x160.py')
-DEFAULT_FUSION_CHECKPOINT = ('checkpoints/'
-                             'segmif_fusion_mit-b3_roadscene-aug_fp16.pth')
+                         '2000-ft-ratio_roadscene-aug-160x160.py')
+DEFAULT_FUSION_CHECKPOINT = (
+    'checkpoints/segmif_fusion_mit-b3_roadscene-aug-2700it_fp16.pth')
 
 
 def fusion_state_keys(model: nn.Module) -> List[str]:
