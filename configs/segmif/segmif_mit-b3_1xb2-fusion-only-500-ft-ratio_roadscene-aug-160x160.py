@@ -1,8 +1,9 @@
-# The shipped label-free fusion weights, for cameras they have never seen:
-# 500 'fusion_only' iterations at batch 2 on augmented RoadScene crops of
-# 160x160 with the ratio VSM rule and whole-image saliency, fine-tuned from
-# the previous shipped weights (700 iterations on unaugmented 64 and 96 px
-# crops with per-crop saliency; configs/segmif/*-fusion-only-300-ratio*) and
+# The first out-of-domain fine-tune of the label-free fusion weights (shipped
+# before the 2000-iteration config trained on from it): 500 'fusion_only'
+# iterations at batch 2 on augmented RoadScene crops of 160x160 with the
+# ratio VSM rule and whole-image saliency, fine-tuned from the section-7
+# weights (700 iterations on unaugmented 64 and 96 px crops with per-crop
+# saliency; configs/segmif/*-fusion-only-300-ratio*) and
 # validated every 250 iterations on the pairs of other sensors (VIFB, MSRS,
 # MFNet; configs/_base_/datasets/roadscene_fusion_ood.py). No labels, no
 # ImageNet weights: the seeded random MiT-B3 stays frozen and gives HIA's

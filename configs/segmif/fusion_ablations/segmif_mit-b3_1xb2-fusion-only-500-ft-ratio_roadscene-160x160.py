@@ -1,6 +1,6 @@
-# Ablation arm "no augmentation": as the shipped fusion config, but the
-# training crops are taken at the native scale from the unchanged pairs
-# (random crop and horizontal flip only, as the previous shipped weights
+# Ablation arm "no augmentation": as the 500-iteration out-of-domain config,
+# but the training crops are taken at the native scale from the unchanged
+# pairs (random crop and horizontal flip only, as the previous shipped weights
 # were trained).
 _base_ = [
     '../segmif_mit-b3_1xb2-fusion-only-500-ft-ratio_roadscene-aug-160x160.py'
