@@ -15,7 +15,8 @@ from .transforms import (ConcatInfrared, GenerateSaliencyMaps,
                          LoadMultiModalAnnotations, LoadMultiModalImages,
                          LoadMultiModalImagesFromNDArray, PackFusionSegInputs,
                          RandomGrayscaleVisible, RandomInfraredContrast,
-                         RandomInfraredNoise, RandomVisibleExposure)
+                         RandomInfraredExposure, RandomInfraredNoise,
+                         RandomVisibleExposure)
 
 __all__ = [
     'MultiModalSegDataset', 'FusionPairDataset', 'FMBDataset', 'MFNetDataset',
@@ -23,8 +24,8 @@ __all__ = [
     'ConcatInfrared', 'LoadMultiModalAnnotations', 'LoadMultiModalImages',
     'LoadMultiModalImagesFromNDArray', 'GenerateSaliencyMaps',
     'PackFusionSegInputs', 'RandomGrayscaleVisible', 'RandomVisibleExposure',
-    'RandomInfraredContrast', 'RandomInfraredNoise', 'DatasetCheck',
-    'DatasetCheckError', 'check_dataset', 'check_sample', 'leaf_datasets',
-    'IMAGE_SUFFIXES', 'Matching', 'list_images', 'match_by_name',
-    'read_split_file', 'build_split_dataset'
+    'RandomInfraredContrast', 'RandomInfraredExposure', 'RandomInfraredNoise',
+    'DatasetCheck', 'DatasetCheckError', 'check_dataset', 'check_sample',
+    'leaf_datasets', 'IMAGE_SUFFIXES', 'Matching', 'list_images',
+    'match_by_name', 'read_split_file', 'build_split_dataset'
 ]

@@ -5,7 +5,8 @@ from mmengine.registry import init_default_scope
 
 from mmseg.registry import TRANSFORMS
 from segmif_mm.datasets import (RandomGrayscaleVisible, RandomInfraredContrast,
-                                RandomInfraredNoise, RandomVisibleExposure)
+                                RandomInfraredExposure, RandomInfraredNoise,
+                                RandomVisibleExposure)
 
 
 def pair(seed: int = 0):
@@ -19,7 +20,8 @@ def pair(seed: int = 0):
 def test_registered_and_built_from_config():
     init_default_scope('mmseg')
     for name in ('RandomGrayscaleVisible', 'RandomVisibleExposure',
-                 'RandomInfraredContrast', 'RandomInfraredNoise'):
+                 'RandomInfraredExposure', 'RandomInfraredContrast',
+                 'RandomInfraredNoise'):
         transform = TRANSFORMS.build(dict(type=name, prob=1.0))
         results = transform(pair())
         assert results['img'].dtype == np.uint8
@@ -51,6 +53,24 @@ def test_exposure_formula(monkeypatch):
     monkeypatch.setattr(transform, '_params', lambda: (True, 0.5, 1.5))
     bright = transform(pair(1))['img']
     assert bright.mean() > visible.mean() and (bright == 255).mean() > 0.3
+
+
+def test_infrared_exposure_dims_the_background_and_keeps_hot_spots(
+        monkeypatch):
+    transform = RandomInfraredExposure(prob=1.0)
+    monkeypatch.setattr(transform, '_params', lambda: (True, 2.5, 0.5))
+    results = pair(3)
+    results['ir'][0, :3] = (115, 250, 0)
+    infrared, visible = results['ir'].copy(), results['img'].copy()
+    out = transform(results)
+    expected = np.floor(255 * 0.5 * (infrared / 255.0)**2.5 + 0.5)
+    np.testing.assert_array_equal(out['ir'], expected.astype(np.uint8))
+    # RoadScene-like median level to MSRS-like: 115 -> 17, 250 -> 121, 0 -> 0
+    np.testing.assert_array_equal(out['ir'][0, :3], (17, 121, 0))
+    np.testing.assert_array_equal(out['img'], visible)
+    assert repr(transform).startswith('RandomInfraredExposure(prob=1.0')
+    untouched = RandomInfraredExposure(prob=0.0)(pair(3))
+    np.testing.assert_array_equal(untouched['ir'], pair(3)['ir'])
 
 
 def test_exposure_parameters_cover_their_ranges():
@@ -97,6 +117,8 @@ def test_bad_arguments_and_inputs():
         RandomGrayscaleVisible(prob=1.5)
     with pytest.raises(ValueError, match='gamma_range'):
         RandomVisibleExposure(gamma_range=(2.0, 1.0))
+    with pytest.raises(ValueError, match='RandomInfraredExposure: gain_range'):
+        RandomInfraredExposure(gain_range=(0, 1))
     with pytest.raises(ValueError, match='offset_range'):
         RandomInfraredContrast(offset_range=(-300, 0))
     with pytest.raises(ValueError, match='noise_std_range'):
@@ -106,3 +128,5 @@ def test_bad_arguments_and_inputs():
         RandomGrayscaleVisible(prob=1.0)(concatenated)
     with pytest.raises(ValueError, match='ir'):
         RandomInfraredNoise(prob=1.0)(concatenated)
+    with pytest.raises(ValueError, match='RandomInfraredExposure.*ir'):
+        RandomInfraredExposure(prob=1.0)(concatenated)

@@ -8,13 +8,14 @@ from .image_files import (EmptyImageFileError, ImageFileError,
 from .loading import (LoadMultiModalAnnotations, LoadMultiModalImages,
                       LoadMultiModalImagesFromNDArray)
 from .photometric import (RandomGrayscaleVisible, RandomInfraredContrast,
-                          RandomInfraredNoise, RandomVisibleExposure)
+                          RandomInfraredExposure, RandomInfraredNoise,
+                          RandomVisibleExposure)
 from .saliency import GenerateSaliencyMaps
 
 __all__ = [
     'ConcatInfrared', 'PackFusionSegInputs', 'GenerateSaliencyMaps',
     'RandomGrayscaleVisible', 'RandomVisibleExposure',
-    'RandomInfraredContrast', 'RandomInfraredNoise',
+    'RandomInfraredContrast', 'RandomInfraredExposure', 'RandomInfraredNoise',
     'LoadMultiModalAnnotations', 'LoadMultiModalImages',
     'LoadMultiModalImagesFromNDArray', 'ImageFileError',
     'MissingImageFileError', 'UnreadableImageFileError', 'EmptyImageFileError',
