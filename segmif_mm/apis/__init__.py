@@ -1,6 +1,6 @@
 from .batch import BatchReport, collect_pairs, load_keep_going
 from .cli import (add_model_arguments, add_precision_argument,
-                  add_shape_argument)
+                  add_shape_argument, key_value)
 from .frame_pairs import VIDEO_SUFFIXES, FramePairs, is_video
 from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
                      extract_fusion_weights, fuse_pair, fusion_state_keys,
@@ -13,7 +13,7 @@ from .segmif_inferencer import SegMiFInferencer
 
 __all__ = [
     'BatchReport', 'collect_pairs', 'load_keep_going', 'add_shape_argument',
-    'add_precision_argument', 'add_model_arguments',
+    'add_precision_argument', 'add_model_arguments', 'key_value',
     'DEFAULT_FUSION_CHECKPOINT', 'DEFAULT_FUSION_CONFIG',
     'extract_fusion_weights', 'fuse_pair', 'fusion_state_keys',
     'init_fusion_model', 'load_fusion_weights', 'init_model',

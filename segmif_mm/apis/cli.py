@@ -1,6 +1,6 @@
 """Command-line arguments shared by the tools."""
 import argparse
-from typing import Sequence
+from typing import Sequence, Tuple
 
 from segmif_mm.deploy import PRECISIONS
 
@@ -43,3 +43,16 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         '--weights', help="checkpoint (default: the model's shipped one)")
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
+
+
+def key_value(item: str) -> Tuple[str, str]:
+    """``argparse`` type of a ``KEY=VALUE`` argument, e.g. the provenance
+    ``--note`` of the weight converters; ``dict(args.note)`` collects them.
+
+    Raises:
+        argparse.ArgumentTypeError: ``item`` has no ``=`` or no key.
+    """
+    key, sep, value = item.partition('=')
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f'takes KEY=VALUE, got {item!r}')
+    return key, value

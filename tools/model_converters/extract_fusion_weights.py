@@ -19,7 +19,7 @@ import os.path as osp
 
 import torch
 
-from segmif_mm.apis import extract_fusion_weights, init_model
+from segmif_mm.apis import extract_fusion_weights, init_model, key_value
 from segmif_mm.models.utils import fusion_function
 from segmif_mm.utils import write_atomically
 
@@ -38,17 +38,10 @@ def parse_args() -> argparse.Namespace:
         '--note',
         nargs='+',
         default=[],
+        type=key_value,
         metavar='KEY=VALUE',
         help='provenance entries stored in meta as strings')
-    args = parser.parse_args()
-    notes = {}
-    for item in args.note:
-        key, sep, value = item.partition('=')
-        if not sep or not key:
-            parser.error(f'--note takes KEY=VALUE, got {item!r}')
-        notes[key] = value
-    args.note = notes
-    return args
+    return parser.parse_args()
 
 
 def main() -> None:
@@ -63,7 +56,7 @@ def main() -> None:
         iteration=int(source.get('meta', {}).get('iter', -1)),
         dtype='float32' if args.fp32 else 'float16',
         fusion_function=fusion_function(model.cfg.model),
-        **args.note)
+        **dict(args.note))
     write_atomically(
         args.out,
         lambda path: torch.save(dict(state_dict=weights, meta=meta), path))
