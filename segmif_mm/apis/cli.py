@@ -45,13 +45,22 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
 
 
-def key_value(item: str) -> Tuple[str, str]:
-    """``argparse`` type of a ``KEY=VALUE`` argument, e.g. the provenance
-    ``--note`` of the weight converters; ``dict(args.note)`` collects them.
+def add_weight_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--fp32`` and ``--note KEY=VALUE ...`` (provenance kept in the
+    file's ``meta``; ``dict(args.note)`` collects them) to a tool that
+    writes a fusion-weight file."""
+    parser.add_argument(
+        '--fp32', action='store_true', help='keep float32 (default fp16)')
+    parser.add_argument(
+        '--note',
+        nargs='+',
+        default=[],
+        type=_key_value,
+        metavar='KEY=VALUE',
+        help='provenance entries stored in meta as strings')
 
-    Raises:
-        argparse.ArgumentTypeError: ``item`` has no ``=`` or no key.
-    """
+
+def _key_value(item: str) -> Tuple[str, str]:
     key, sep, value = item.partition('=')
     if not sep or not key:
         raise argparse.ArgumentTypeError(f'takes KEY=VALUE, got {item!r}')

@@ -22,7 +22,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from segmif_mm.apis import key_value
+from segmif_mm.apis import add_weight_file_arguments
 from segmif_mm.models.utils import fusion_function_from_meta
 from segmif_mm.utils import write_atomically
 
@@ -36,15 +36,7 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         help='files written by extract_fusion_weights.py')
     parser.add_argument('--out', required=True, help='output file (.pth)')
-    parser.add_argument(
-        '--fp32', action='store_true', help='keep float32 (default fp16)')
-    parser.add_argument(
-        '--note',
-        nargs='+',
-        default=[],
-        type=key_value,
-        metavar='KEY=VALUE',
-        help='provenance entries stored in meta as strings')
+    add_weight_file_arguments(parser)
     args = parser.parse_args()
     if len(args.weights) < 2:
         parser.error('give at least two weight files to average')

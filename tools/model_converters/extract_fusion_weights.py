@@ -19,7 +19,8 @@ import os.path as osp
 
 import torch
 
-from segmif_mm.apis import extract_fusion_weights, init_model, key_value
+from segmif_mm.apis import (add_weight_file_arguments, extract_fusion_weights,
+                            init_model)
 from segmif_mm.models.utils import fusion_function
 from segmif_mm.utils import write_atomically
 
@@ -32,15 +33,7 @@ def parse_args() -> argparse.Namespace:
         'with')
     parser.add_argument('checkpoint', help='training checkpoint (trusted)')
     parser.add_argument('out', help='output file (.pth)')
-    parser.add_argument(
-        '--fp32', action='store_true', help='keep float32 (default fp16)')
-    parser.add_argument(
-        '--note',
-        nargs='+',
-        default=[],
-        type=key_value,
-        metavar='KEY=VALUE',
-        help='provenance entries stored in meta as strings')
+    add_weight_file_arguments(parser)
     return parser.parse_args()
 
 
