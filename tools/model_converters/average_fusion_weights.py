@@ -23,7 +23,8 @@ from typing import Dict, List, Tuple
 import torch
 
 from segmif_mm.apis import add_weight_file_arguments
-from segmif_mm.models.utils import fusion_function_from_meta
+from segmif_mm.models.utils import (fusion_function_differences,
+                                    fusion_function_from_meta)
 from segmif_mm.utils import write_atomically
 
 
@@ -85,10 +86,14 @@ def average(paths: List[str]) -> Tuple[Dict[str, torch.Tensor], List[dict]]:
     metas = [first_meta]
     for path in paths[1:]:
         state, meta = load_fusion_file(path)
-        if meta['fusion_function'] != first_meta['fusion_function']:
+        differences = fusion_function_differences(
+            meta['fusion_function'], first_meta['fusion_function'])
+        if differences:
+            listing = '\n  '.join(differences)
             raise ValueError(
-                f'{path} records another fusion function than '
-                f'{paths[0]}; only weights of one network can be averaged.')
+                f'{path} records another fusion function than {paths[0]} '
+                f'("checkpoint": {path}, "model": {paths[0]}):\n  {listing}\n'
+                'Only weights of one network can be averaged.')
         if sorted(state) != sorted(sums):
             unmatched = sorted(set(state) ^ set(sums))
             raise ValueError(
