@@ -115,16 +115,19 @@ def test_fuse_train_test_end_to_end(tmp_path: Path):
         assert [p.name for p in fused] == [p.name for p in labels]
         assert len(fused) == count
         for path in fused:
-            # SegMiF's fused image of the pair, as RGB.
-            expected = inference_model(
-                segmif, str(data_root / split / 'ir' / path.name),
-                str(data_root / split / 'vi' / path.name))
+            # SegMiF's fused image of the pair, as RGB. tools/fuse.py runs
+            # the model converted for CPU inference: float rounding at the
+            # 8-bit boundary may move a pixel by one grey level (the
+            # contract of tests/test_deploy/test_cpu.py).
+            expected = FusionSegLocalVisualizer.fused_to_uint8(
+                inference_model(segmif,
+                                str(data_root / split / 'ir' / path.name),
+                                str(data_root / split / 'vi' /
+                                    path.name)).pred_fused_img)
             image = mmcv.imread(str(path), channel_order='rgb')
             assert image.dtype == np.uint8 and image.shape == (64, 80, 3)
-            np.testing.assert_array_equal(
-                image,
-                FusionSegLocalVisualizer.fused_to_uint8(
-                    expected.pred_fused_img))
+            difference = np.abs(image.astype(int) - expected.astype(int))
+            assert difference.max() <= 1 and (difference > 0).mean() < 1e-3
     checkpoint = work_dir / 'segmenter' / 'iter_2.pth'
     assert checkpoint.is_file()
 
