@@ -22,10 +22,10 @@ from .inference import drop_pretrained
 #: fusion weights"): a fusion network trained without labels on RoadScene.
 #: Resource paths (:func:`segmif_mm.utils.find_resource`): installed with the
 #: package, or in the clone.
-DEFAULT_FUSION_CONFIG = ('configs/segmif/segmif_mit-b3_1xb2-fusion-only-'
-                         '2000-ft-ratio_roadscene-aug-160x160.py')
+DEFAULT_FUSION_CONFIG = ('configs/segmif/segmif_mit-b3_1xb1-fusion-only-'
+                         '250-ft-ratio_roadscene-aug-dimir-320x320.py')
 DEFAULT_FUSION_CHECKPOINT = (
-    'checkpoints/segmif_fusion_mit-b3_roadscene-aug-2700it_fp16.pth')
+    'checkpoints/segmif_fusion_mit-b3_roadscene-aug-dimir-2950it_fp16.pth')
 
 
 def fusion_state_keys(model: nn.Module) -> List[str]:
