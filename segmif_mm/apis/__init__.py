@@ -1,5 +1,5 @@
 from .batch import BatchReport, collect_pairs, load_keep_going
-from .cli import (add_model_arguments, add_precision_argument,
+from .cli import (add_model_arguments, add_notes, add_precision_argument,
                   add_shape_argument, add_weight_file_arguments)
 from .frame_pairs import VIDEO_SUFFIXES, FramePairs, is_video
 from .fusion import (DEFAULT_FUSION_CHECKPOINT, DEFAULT_FUSION_CONFIG,
@@ -14,7 +14,7 @@ from .segmif_inferencer import SegMiFInferencer
 __all__ = [
     'BatchReport', 'collect_pairs', 'load_keep_going', 'add_shape_argument',
     'add_precision_argument', 'add_model_arguments',
-    'add_weight_file_arguments', 'DEFAULT_FUSION_CHECKPOINT',
+    'add_weight_file_arguments', 'add_notes', 'DEFAULT_FUSION_CHECKPOINT',
     'DEFAULT_FUSION_CONFIG', 'extract_fusion_weights', 'fuse_pair',
     'fusion_state_keys', 'init_fusion_model', 'load_fusion_weights',
     'init_model', 'inference_model', 'inference_pipeline_cfg',

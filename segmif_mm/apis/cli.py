@@ -1,6 +1,6 @@
 """Command-line arguments shared by the tools."""
 import argparse
-from typing import Sequence, Tuple
+from typing import Any, Dict, Sequence, Tuple
 
 from segmif_mm.deploy import PRECISIONS
 
@@ -47,8 +47,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_weight_file_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--fp32`` and ``--note KEY=VALUE ...`` (provenance kept in the
-    file's ``meta``; ``dict(args.note)`` collects them) to a tool that
-    writes a fusion-weight file."""
+    file's ``meta``; :func:`add_notes` adds them) to a tool that writes a
+    fusion-weight file."""
     parser.add_argument(
         '--fp32', action='store_true', help='keep float32 (default fp16)')
     parser.add_argument(
@@ -65,3 +65,21 @@ def _key_value(item: str) -> Tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f'takes KEY=VALUE, got {item!r}')
     return key, value
+
+
+def add_notes(meta: Dict[str, Any],
+              notes: Sequence[Tuple[str, str]]) -> Dict[str, Any]:
+    """``meta`` with the ``--note`` entries added.
+
+    Raises:
+        ValueError: A note is named like an entry the tool records itself
+            (e.g. ``iteration``), which it would replace.
+    """
+    clashes = sorted({key for key, _ in notes} & meta.keys())
+    if clashes:
+        raise ValueError(
+            f'--note {", ".join(clashes)}: the tool records '
+            f'{"this entry" if len(clashes) == 1 else "these entries"} '
+            f'itself (its entries: {", ".join(meta)}). Give the note '
+            'another name (e.g. training=...).')
+    return {**meta, **dict(notes)}

@@ -29,3 +29,13 @@ def test_extract_keeps_fusion_weights_with_provenance(tmp_path, tiny_config,
     with pytest.raises(SystemExit):
         run_tool('model_converters/extract_fusion_weights.py', tiny_config,
                  tiny_checkpoint, out, '--note', 'no-equals-sign')
+
+
+def test_a_note_may_not_replace_a_recorded_entry(tmp_path, tiny_config,
+                                                 tiny_checkpoint, run_tool):
+    out = tmp_path / 'fusion.pth'
+    with pytest.raises(ValueError, match='--note iteration: the tool'):
+        run_tool('model_converters/extract_fusion_weights.py', tiny_config,
+                 tiny_checkpoint, out, '--note', 'iteration=250',
+                 'training=arm I')
+    assert not out.exists()

@@ -22,7 +22,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from segmif_mm.apis import add_weight_file_arguments
+from segmif_mm.apis import add_notes, add_weight_file_arguments
 from segmif_mm.models.utils import (fusion_function_differences,
                                     fusion_function_from_meta)
 from segmif_mm.utils import write_atomically
@@ -133,12 +133,12 @@ def main() -> None:
                 for key, value in meta.items() if key != 'fusion_function'
             }) for path, meta in zip(args.weights, metas)
     ]
-    meta = dict(
-        config=metas[0].get('config'),
-        dtype='float32' if args.fp32 else 'float16',
-        fusion_function=metas[0]['fusion_function'],
-        sources=sources,
-        **dict(args.note))
+    meta = add_notes(
+        dict(
+            config=metas[0].get('config'),
+            dtype='float32' if args.fp32 else 'float16',
+            fusion_function=metas[0]['fusion_function'],
+            sources=sources), args.note)
     write_atomically(
         args.out,
         lambda path: torch.save(dict(state_dict=mean, meta=meta), path))

@@ -19,8 +19,8 @@ import os.path as osp
 
 import torch
 
-from segmif_mm.apis import (add_weight_file_arguments, extract_fusion_weights,
-                            init_model)
+from segmif_mm.apis import (add_notes, add_weight_file_arguments,
+                            extract_fusion_weights, init_model)
 from segmif_mm.models.utils import fusion_function
 from segmif_mm.utils import write_atomically
 
@@ -43,13 +43,13 @@ def main() -> None:
     source = torch.load(
         args.checkpoint, map_location='cpu', weights_only=False)
     weights = extract_fusion_weights(model, half=not args.fp32)
-    meta = dict(
-        config=osp.relpath(args.config),
-        source_checkpoint=osp.basename(args.checkpoint),
-        iteration=int(source.get('meta', {}).get('iter', -1)),
-        dtype='float32' if args.fp32 else 'float16',
-        fusion_function=fusion_function(model.cfg.model),
-        **dict(args.note))
+    meta = add_notes(
+        dict(
+            config=osp.relpath(args.config),
+            source_checkpoint=osp.basename(args.checkpoint),
+            iteration=int(source.get('meta', {}).get('iter', -1)),
+            dtype='float32' if args.fp32 else 'float16',
+            fusion_function=fusion_function(model.cfg.model)), args.note)
     write_atomically(
         args.out,
         lambda path: torch.save(dict(state_dict=weights, meta=meta), path))
