@@ -11,13 +11,15 @@ _base_ = [
 ]
 fusion_iters = 250
 train_cfg = dict(phases=[dict(phase='fusion_only', iters=fusion_iters)])
-# The learning rates of the arm's first 250 steps: its PolyLR (power 1,
-# eta_min 1e-7, end 1,000) is linear, 3e-4 down to 2.2525e-4 here.
+# The learning rates of the arm's first 250 steps: its PolyLR has power 1,
+# so it is the line that this LinearLR follows to the end of the phase
+# (3e-4 down to 2.2525e-4).
 param_scheduler = dict(fusion=[
     dict(
         type='LinearLR',
         start_factor=1.0,
-        end_factor=1 - 249 / 999 * (1 - 1e-7 / 3e-4),
+        end_factor=1 - (fusion_iters - 1) / (_base_.fusion_iters - 1) *
+        (1 - _base_.param_scheduler.fusion[0].eta_min / _base_.fusion_lr),
         end=fusion_iters,
         by_epoch=False)
 ])
