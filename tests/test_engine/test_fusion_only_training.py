@@ -1,4 +1,5 @@
 """Label-free training: FusionPairDataset + the 'fusion_only' phase."""
+import uuid
 from pathlib import Path
 
 import torch
@@ -57,6 +58,9 @@ def test_tiny_fusion_only_run_on_real_pairs(tmp_path, real_data,
     cfg.default_hooks.logger.interval = 1
     cfg.custom_hooks = [dict(type='ContextEntropyHook', interval=1)]
     cfg.work_dir = str(tmp_path)
+    # Its own message hub: one named by the second would keep an earlier
+    # run's decode losses, which the last check must not see.
+    cfg.experiment_name = f'fusion_only_{uuid.uuid4().hex[:8]}'
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None

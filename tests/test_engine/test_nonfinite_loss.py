@@ -171,3 +171,18 @@ def test_skip_mode_counts_and_logs_and_survives_resume(tmp_path,
 def test_unknown_mode(tmp_path, demo_data_root, tiny_segmif_cfg):
     with pytest.raises(ValueError, match="nonfinite_loss must be one of"):
         build(tmp_path, demo_data_root, tiny_segmif_cfg, mode='ignore').train()
+
+
+def test_runs_built_in_the_same_second_log_to_their_own_files(
+        tmp_path, demo_data_root, tiny_segmif_cfg, monkeypatch):
+    # The Runner names its logger by the second it was built in; the log
+    # checks above read each run's own file, so the helper names each run.
+    monkeypatch.setattr('time.time', lambda: 1_764_957_794.0)
+    runners = [
+        build(tmp_path / name, demo_data_root, tiny_segmif_cfg)
+        for name in ('first', 'second')
+    ]
+    for name, runner in zip(('first', 'second'), runners):
+        runner.logger.warning(f'from the {name} run')
+    assert 'from the second run' not in run_log(tmp_path / 'first')
+    assert 'from the second run' in run_log(tmp_path / 'second')

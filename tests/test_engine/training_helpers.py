@@ -1,5 +1,6 @@
 """Builds tiny alternating-training configs for the engine tests, and
 recomputes the task weights the dynamic-weight hook must set."""
+import itertools
 import math
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -9,6 +10,7 @@ from mmengine.config import Config
 META_KEYS = ('img_path', 'ir_path', 'seg_map_path', 'ori_shape', 'img_shape',
              'pad_shape', 'scale_factor', 'flip', 'flip_direction',
              'reduce_zero_label')
+RUN_NUMBERS = itertools.count()
 TRAIN_PIPELINE = [
     dict(type='LoadMultiModalImages'),
     dict(type='LoadMultiModalAnnotations'),
@@ -40,13 +42,17 @@ def alternating_train_config(
     """A complete Runner config for a few CPU iterations of SegMiF.
 
     ``task_weight_hook`` replaces the default
-    ``DynamicTaskWeightHook`` (T = 1, window 1).
+    ``DynamicTaskWeightHook`` (T = 1, window 1). Each config gets its own
+    ``experiment_name``: without one, Runners built in the same second share
+    the timestamp-named ``MMLogger`` and write into the first one's log file.
+    The name is a per-process count, so the ranks of a distributed run agree.
     """
     model['data_preprocessor']['size'] = (48, 48)
     return Config(
         dict(
             default_scope='mmseg',
             work_dir=str(work_dir),
+            experiment_name=f'{work_dir.name}_{next(RUN_NUMBERS)}',
             model=model,
             train_dataloader=dict(
                 batch_size=2,
